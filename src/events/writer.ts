@@ -1,0 +1,350 @@
+/**
+ * The event writer: turns parsed output deltas into the exact Responses event sequence
+ * (responses-protocol.md §2.3 and §6). Items are strictly sequential; every event gets the next
+ * `sequence_number`; ids are stable from `output_item.added` to the terminal event.
+ */
+import type {
+  Response,
+  ResponseFunctionToolCall,
+  ResponseOutputItem,
+  ResponseOutputMessage,
+  ResponseReasoningItem,
+  ResponseStreamEvent,
+  ResponseUsage,
+} from 'openai/resources/responses/responses';
+import { newId } from '../protocol/ids.ts';
+import type { OutputDelta } from '../parsers/types.ts';
+
+/**
+ * The Response object as it goes on the wire: `output_text` is computed by the SDKs, not sent;
+ * `usage` is null until the end (as OpenAI sends it); error codes are ours, not only OpenAI's list.
+ */
+export type WireResponse = Omit<Response, 'output_text' | 'access_programs' | 'usage' | 'error'> & {
+  usage: ResponseUsage | null;
+  error: { code: string; message: string } | null;
+};
+
+export interface Usage {
+  inputTokens: number;
+  outputTokens: number;
+  cachedTokens?: number;
+  reasoningTokens?: number;
+}
+
+export interface FailureInfo {
+  code: string;
+  message: string;
+}
+
+type OpenItem =
+  | { kind: 'message'; id: string; index: number; parts: string[] }
+  | { kind: 'reasoning'; id: string; index: number; parts: string[] }
+  | { kind: 'call'; id: string; callId: string; name: string; index: number; parts: string[] };
+
+type ItemStatus = 'completed' | 'incomplete';
+
+/** Builds OpenAI's usage object from token counts. */
+export function toUsage(u: Usage): ResponseUsage {
+  return {
+    input_tokens: u.inputTokens,
+    input_tokens_details: { cached_tokens: u.cachedTokens ?? 0, cache_write_tokens: 0 },
+    output_tokens: u.outputTokens,
+    output_tokens_details: { reasoning_tokens: u.reasoningTokens ?? 0 },
+    total_tokens: u.inputTokens + u.outputTokens,
+  };
+}
+
+const asResponse = (r: WireResponse) => r as unknown as Response;
+const asEvent = (e: unknown) => e as ResponseStreamEvent;
+
+export class EventWriter {
+  private seq = 0;
+  private open: OpenItem | null = null;
+  /** Whitespace that would start a new message: held until real text follows (whitespace-only text is dropped). */
+  private pendingSpace = '';
+  /** Items closed so far, in output_index order, with the status they were closed with. */
+  private readonly done: Array<{ item: ResponseOutputItem; status: ItemStatus }> = [];
+  private nextIndex = 0;
+  private ended = false;
+  private readonly base: WireResponse;
+
+  /** `initial`: the response object with the request echo (status, output and usage are set here). */
+  constructor(initial: WireResponse) {
+    this.base = { ...initial, status: 'in_progress', output: [], usage: null, error: null, incomplete_details: null };
+  }
+
+  get responseId(): string {
+    return this.base.id;
+  }
+
+  /** Number of function calls closed as completed so far. */
+  get completedCalls(): number {
+    let n = 0;
+    for (const d of this.done) if (d.item.type === 'function_call' && d.status === 'completed') n++;
+    return n;
+  }
+
+  /** True when a function call item is open (started, arguments not complete). */
+  get inCall(): boolean {
+    return this.open?.kind === 'call';
+  }
+
+  /** `response.created` and `response.in_progress`. */
+  start(): ResponseStreamEvent[] {
+    return [
+      this.event('response.created', { response: this.snapshot({}) }),
+      this.event('response.in_progress', { response: this.snapshot({}) }),
+    ];
+  }
+
+  push(delta: OutputDelta): ResponseStreamEvent[] {
+    if (this.ended) throw new Error('EventWriter: push after the terminal event');
+    const out: ResponseStreamEvent[] = [];
+    switch (delta.type) {
+      case 'text': {
+        if (!delta.text) break;
+        if (this.open?.kind !== 'message') {
+          const text = this.pendingSpace + delta.text;
+          if (!/\S/.test(text)) {
+            this.pendingSpace = text;
+            break;
+          }
+          this.pendingSpace = '';
+          this.openItem('message', out);
+          this.textDelta(text, out);
+        } else {
+          this.textDelta(delta.text, out);
+        }
+        break;
+      }
+      case 'reasoning': {
+        if (!delta.text) break;
+        if (this.open?.kind !== 'reasoning') this.openItem('reasoning', out);
+        this.reasoningDelta(delta.text, out);
+        break;
+      }
+      case 'call_start':
+        this.openItem('call', out, delta.name);
+        break;
+      case 'call_args': {
+        const item = this.open;
+        if (item?.kind !== 'call') throw new Error('EventWriter: call_args outside a call');
+        if (!delta.text) break;
+        item.parts.push(delta.text);
+        out.push(
+          this.event('response.function_call_arguments.delta', {
+            item_id: item.id,
+            output_index: item.index,
+            delta: delta.text,
+          }),
+        );
+        break;
+      }
+      case 'call_end': {
+        if (this.open?.kind !== 'call') throw new Error('EventWriter: call_end outside a call');
+        this.closeOpen('completed', out);
+        break;
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The model stopped. `length`: the token limit cut it, so open items are closed `incomplete` and the
+   * terminal event is `response.incomplete` (a cut function call is left out of its output).
+   * A call still open at a normal stop is a model failure: see `fail`.
+   */
+  finish(reason: 'stop' | 'length', usage: Usage): ResponseStreamEvent[] {
+    const out: ResponseStreamEvent[] = [];
+    if (reason === 'stop' && this.open?.kind === 'call') {
+      const name = this.open.name;
+      return this.fail(
+        {
+          code: 'tool_arguments_invalid',
+          message: `The model stopped before it finished the arguments of its call to '${name}', so the call is not valid JSON.`,
+        },
+        usage,
+      );
+    }
+    this.closeOpen(reason === 'length' ? 'incomplete' : 'completed', out);
+    this.ended = true;
+    if (reason === 'length') {
+      const output = this.done.filter((d) => !(d.item.type === 'function_call' && d.status === 'incomplete'));
+      out.push(
+        this.event('response.incomplete', {
+          response: this.snapshot({
+            status: 'incomplete',
+            incomplete_details: { reason: 'max_output_tokens' },
+            output: output.map((d) => d.item),
+            usage: toUsage(usage),
+          }),
+        }),
+      );
+    } else {
+      out.push(
+        this.event('response.completed', {
+          response: this.snapshot({
+            status: 'completed',
+            completed_at: Math.floor(Date.now() / 1000),
+            output: this.done.map((d) => d.item),
+            usage: toUsage(usage),
+          }),
+        }),
+      );
+    }
+    return out;
+  }
+
+  /** An engine or model failure after streaming started: open items closed, `error`, then `response.failed`. */
+  fail(error: FailureInfo, usage?: Usage): ResponseStreamEvent[] {
+    if (this.ended) return [];
+    const out: ResponseStreamEvent[] = [];
+    this.closeOpen('incomplete', out);
+    this.ended = true;
+    out.push(this.event('error', { error: { code: error.code, message: error.message, param: null } }));
+    out.push(
+      this.event('response.failed', {
+        response: this.snapshot({
+          status: 'failed',
+          error: { code: error.code, message: error.message },
+          output: this.done.map((d) => d.item),
+          usage: usage ? toUsage(usage) : null,
+        }),
+      }),
+    );
+    return out;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  private event(type: string, fields: Record<string, unknown>): ResponseStreamEvent {
+    return asEvent({ type, sequence_number: this.seq++, ...fields });
+  }
+
+  private snapshot(over: Partial<WireResponse>): Response {
+    return asResponse({ ...this.base, ...over, output: over.output ? [...over.output] : [] });
+  }
+
+  private openItem(kind: OpenItem['kind'], out: ResponseStreamEvent[], name = ''): void {
+    this.closeOpen('completed', out);
+    this.pendingSpace = '';
+    const index = this.nextIndex++;
+    if (kind === 'message') {
+      const item: OpenItem = { kind, id: newId('msg'), index, parts: [] };
+      this.open = item;
+      out.push(
+        this.event('response.output_item.added', {
+          output_index: index,
+          item: { id: item.id, type: 'message', status: 'in_progress', content: [], role: 'assistant' },
+        }),
+        this.event('response.content_part.added', {
+          item_id: item.id,
+          output_index: index,
+          content_index: 0,
+          part: { type: 'output_text', annotations: [], logprobs: [], text: '' },
+        }),
+      );
+    } else if (kind === 'reasoning') {
+      const item: OpenItem = { kind, id: newId('rs'), index, parts: [] };
+      this.open = item;
+      out.push(
+        this.event('response.output_item.added', {
+          output_index: index,
+          item: { id: item.id, type: 'reasoning', summary: [], content: [], status: 'in_progress' },
+        }),
+        this.event('response.content_part.added', {
+          item_id: item.id,
+          output_index: index,
+          content_index: 0,
+          part: { type: 'reasoning_text', text: '' },
+        }),
+      );
+    } else {
+      const item: OpenItem = { kind, id: newId('fc'), callId: newId('call'), name, index, parts: [] };
+      this.open = item;
+      out.push(
+        this.event('response.output_item.added', {
+          output_index: index,
+          item: {
+            id: item.id,
+            type: 'function_call',
+            status: 'in_progress',
+            arguments: '',
+            call_id: item.callId,
+            name,
+          },
+        }),
+      );
+    }
+  }
+
+  private textDelta(text: string, out: ResponseStreamEvent[]): void {
+    const item = this.open!;
+    item.parts.push(text);
+    out.push(
+      this.event('response.output_text.delta', {
+        item_id: item.id,
+        output_index: item.index,
+        content_index: 0,
+        delta: text,
+        logprobs: [],
+      }),
+    );
+  }
+
+  private reasoningDelta(text: string, out: ResponseStreamEvent[]): void {
+    const item = this.open!;
+    item.parts.push(text);
+    out.push(
+      this.event('response.reasoning_text.delta', {
+        item_id: item.id,
+        output_index: item.index,
+        content_index: 0,
+        delta: text,
+      }),
+    );
+  }
+
+  private closeOpen(status: ItemStatus, out: ResponseStreamEvent[]): void {
+    const item = this.open;
+    if (!item) return;
+    this.open = null;
+    const text = item.parts.join('');
+    const common = { item_id: item.id, output_index: item.index };
+    let final: ResponseOutputItem;
+    if (item.kind === 'message') {
+      const part = { type: 'output_text' as const, annotations: [], logprobs: [], text };
+      out.push(
+        this.event('response.output_text.done', { ...common, content_index: 0, text, logprobs: [] }),
+        this.event('response.content_part.done', { ...common, content_index: 0, part }),
+      );
+      final = { id: item.id, type: 'message', status, content: [part], role: 'assistant' } satisfies ResponseOutputMessage;
+    } else if (item.kind === 'reasoning') {
+      const part = { type: 'reasoning_text' as const, text };
+      out.push(
+        this.event('response.reasoning_text.done', { ...common, content_index: 0, text }),
+        this.event('response.content_part.done', { ...common, content_index: 0, part }),
+      );
+      final = { id: item.id, type: 'reasoning', summary: [], content: [part], status } satisfies ResponseReasoningItem;
+    } else {
+      let args = text;
+      if (status === 'completed' && item.parts.length === 0) {
+        // A call without arguments: one "{}" delta, so strict clients can JSON.parse it (§6.6).
+        args = '{}';
+        out.push(this.event('response.function_call_arguments.delta', { ...common, delta: args }));
+      }
+      // `.done` only follows at least one delta (vLLM's stack check; §7 case 15).
+      if (args) out.push(this.event('response.function_call_arguments.done', { ...common, arguments: args, name: item.name }));
+      final = {
+        id: item.id,
+        type: 'function_call',
+        status,
+        arguments: args,
+        call_id: item.callId,
+        name: item.name,
+      } satisfies ResponseFunctionToolCall;
+    }
+    out.push(this.event('response.output_item.done', { output_index: item.index, item: final }));
+    this.done.push({ item: final, status });
+  }
+}

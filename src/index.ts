@@ -1,0 +1,26 @@
+/**
+ * web-responses: the OpenAI Responses API served from a model that runs in the browser.
+ */
+export { createResponsesService } from './service/service.ts';
+export type { ResponsesService, ResponsesServiceOptions, CreateOptions } from './service/service.ts';
+export { scriptedEngine, pseudoTokenize } from './engines/scripted.ts';
+export type { ScriptedEngineOptions, ScriptedOutput, ScriptedRequest } from './engines/scripted.ts';
+export type {
+  Engine,
+  EngineChunk,
+  EngineEvent,
+  EngineFinish,
+  FinishReason,
+  GenerateRequest,
+  ModelInfo,
+  SamplingOptions,
+} from './engines/types.ts';
+export { ResponsesError } from './protocol/errors.ts';
+export { parseCreateRequest } from './protocol/request.ts';
+export type { CreateRequest } from './protocol/request.ts';
+export { createOutputParser, registerToolFormat, toolFormatNames } from './parsers/index.ts';
+export type { OutputDelta, OutputParser, ParserOptions } from './parsers/types.ts';
+export { EventWriter } from './events/writer.ts';
+export { encodeSseEvent, SSE_CONTENT_TYPE } from './events/sse.ts';
+export { ChatTemplate, CHATML_TOOLS_TEMPLATE } from './prompt/chat.ts';
+export type { ChatMessage } from './prompt/chat.ts';

@@ -1,0 +1,203 @@
+/**
+ * One response from request to events: pick the model, render the prompt, run the engine, parse its
+ * text and write the events. Everything that can fail before the first event is done eagerly in
+ * `prepareGeneration` (and reported as an HTTP error); `run` yields the events in batches.
+ */
+import type { ResponseStreamEvent } from 'openai/resources/responses/responses';
+import { ResponsesError } from '../protocol/errors.ts';
+import { newId } from '../protocol/ids.ts';
+import type { CreateRequest } from '../protocol/request.ts';
+import { toChatMessages } from '../conversation/messages.ts';
+import { ChatTemplate, type TemplateTool } from '../prompt/chat.ts';
+import { createOutputParser } from '../parsers/index.ts';
+import type { OutputDelta } from '../parsers/types.ts';
+import { EventWriter, type WireResponse } from '../events/writer.ts';
+import type { Engine, FinishReason, ModelInfo } from '../engines/types.ts';
+
+export interface PreparedGeneration {
+  /** The response object as `response.created` carries it. */
+  readonly initial: WireResponse;
+  /** Runs the engine and yields events in batches (one batch per engine chunk). */
+  run(signal: AbortSignal): AsyncGenerator<ResponseStreamEvent[]>;
+}
+
+/** Compiled templates per template source (a model's template is compiled once). */
+export type TemplateCache = Map<string, ChatTemplate>;
+
+function resolveModel(engine: Engine, requested: string | null): ModelInfo {
+  const models = engine.models();
+  if (models.length === 0) {
+    throw new ResponsesError(503, 'No model is loaded yet. Load a model, then send the request again.', {
+      code: 'model_not_loaded',
+    });
+  }
+  if (requested === null) return models[0];
+  const found = models.find((m) => m.id === requested);
+  if (!found) {
+    const known = models.map((m) => `'${m.id}'`).join(', ');
+    throw new ResponsesError(404, `The model '${requested}' does not exist or is not loaded. Loaded: ${known}.`, {
+      param: 'model',
+      code: 'model_not_found',
+    });
+  }
+  return found;
+}
+
+function errorInfo(err: unknown): { code: string; message: string } {
+  const e = err as { code?: unknown; message?: unknown } | null;
+  const code = typeof e?.code === 'string' ? e.code : 'server_error';
+  const message = typeof e?.message === 'string' && e.message ? e.message : String(err);
+  return { code, message };
+}
+
+export function prepareGeneration(req: CreateRequest, engine: Engine, templates: TemplateCache): PreparedGeneration {
+  const model = resolveModel(engine, req.model);
+  const messages = toChatMessages(req);
+  const toolsActive = req.tools.length > 0 && req.tool_choice !== 'none';
+  const tools: TemplateTool[] = toolsActive
+    ? req.tools.map((t) => ({
+        type: 'function',
+        function: {
+          name: t.name,
+          ...(t.description ? { description: t.description } : {}),
+          ...(t.parameters ? { parameters: t.parameters } : {}),
+        },
+      }))
+    : [];
+
+  let template = templates.get(model.chatTemplate);
+  let prompt: string;
+  try {
+    if (!template) {
+      template = new ChatTemplate(model.chatTemplate);
+      templates.set(model.chatTemplate, template);
+    }
+    prompt = template.render({ messages, tools, bosToken: model.bosToken, eosToken: model.eosToken });
+  } catch (err) {
+    throw new ResponsesError(500, `The chat template of model '${model.id}' failed to render: ${errorInfo(err).message}`, {
+      code: 'template_error',
+    });
+  }
+
+  // Fails here (before any event) when a format name is unknown.
+  const parserOptions = {
+    toolFormat: toolsActive ? model.toolFormat : 'none',
+    reasoningFormat: model.reasoningFormat,
+    tools: req.tools,
+  };
+  createOutputParser(parserOptions);
+
+  const initial: WireResponse = {
+    id: newId('resp'),
+    object: 'response',
+    created_at: Math.floor(Date.now() / 1000),
+    status: 'in_progress',
+    background: false,
+    error: null,
+    incomplete_details: null,
+    instructions: req.instructions,
+    max_output_tokens: req.max_output_tokens,
+    max_tool_calls: req.max_tool_calls,
+    model: model.id,
+    output: [],
+    parallel_tool_calls: req.parallel_tool_calls,
+    previous_response_id: null,
+    reasoning: { effort: req.reasoning?.effort ?? null, summary: req.reasoning?.summary ?? null },
+    service_tier: (req.service_tier as WireResponse['service_tier']) ?? 'auto',
+    temperature: req.temperature,
+    text: req.text,
+    tool_choice: req.tool_choice,
+    tools: req.tools,
+    top_logprobs: req.top_logprobs,
+    top_p: req.top_p,
+    truncation: req.truncation,
+    usage: null,
+    metadata: req.metadata,
+    // Fields OpenAI's wire carries that the SDK types leave out or type as `string | undefined`.
+    // Nothing is stored here, so `store` is false whatever the request said.
+    ...({ store: false, user: req.user, safety_identifier: req.safety_identifier, prompt_cache_key: req.prompt_cache_key } as object),
+  };
+
+  // At most this many calls, then generation stops (parallel_tool_calls: false means one).
+  const callLimit = req.parallel_tool_calls === false ? 1 : (req.max_tool_calls ?? Infinity);
+
+  async function* run(signal: AbortSignal): AsyncGenerator<ResponseStreamEvent[]> {
+    const writer = new EventWriter(initial);
+    const parser = createOutputParser(parserOptions);
+    yield writer.start();
+
+    // The engine stops when the client aborts or when we have all the calls we may return.
+    const stop = new AbortController();
+    const onAbort = () => stop.abort(signal.reason);
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+
+    let reason: FinishReason = 'stop';
+    let inputTokens = 0;
+    let outputTokens = 0;
+    let cachedTokens = 0;
+    let reasoningTokens = 0;
+    let counted = 0; // tokens seen in chunks (used when the engine reports no count)
+    const usage = () => ({
+      inputTokens,
+      outputTokens: Math.max(outputTokens, counted),
+      cachedTokens,
+      reasoningTokens,
+    });
+    const write = (deltas: OutputDelta[], batch: ResponseStreamEvent[]) => {
+      for (const d of deltas) {
+        if (writer.completedCalls >= callLimit) break; // a call beyond the limit is not emitted
+        for (const ev of writer.push(d)) batch.push(ev);
+      }
+    };
+
+    try {
+      for await (const ev of engine.generate({
+        model: model.id,
+        prompt,
+        messages,
+        tools,
+        sampling: { temperature: req.temperature, topP: req.top_p, maxTokens: req.max_output_tokens },
+        signal: stop.signal,
+      })) {
+        if (ev.type === 'finish') {
+          reason = ev.reason;
+          inputTokens = ev.inputTokens;
+          outputTokens = ev.outputTokens;
+          cachedTokens = ev.cachedTokens ?? 0;
+          break;
+        }
+        const n = ev.tokenIds?.length ?? ev.tokens ?? 1;
+        counted += n;
+        if (parser.inReasoning) reasoningTokens += n;
+        const batch: ResponseStreamEvent[] = [];
+        write(parser.push(ev.text), batch);
+        if (batch.length > 0) yield batch;
+        if (writer.completedCalls >= callLimit && !stop.signal.aborted) stop.abort('tool call limit reached');
+      }
+    } catch (err) {
+      const batch: ResponseStreamEvent[] = [];
+      if (!signal.aborted) {
+        // Nothing the model wrote is lost: flush what the parser held back before failing.
+        write(parser.end(false), batch);
+        batch.push(...writer.fail(errorInfo(err), usage()));
+        yield batch;
+        return;
+      }
+      throw signal.reason ?? err;
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+    }
+
+    if (signal.aborted) throw signal.reason;
+    const limited = writer.completedCalls >= callLimit;
+    if (reason === 'abort' && !limited) throw new DOMException('The generation was aborted.', 'AbortError');
+    const truncated = reason === 'length' && !limited;
+    const batch: ResponseStreamEvent[] = [];
+    if (!limited) write(parser.end(truncated), batch);
+    batch.push(...writer.finish(truncated ? 'length' : 'stop', usage()));
+    yield batch;
+  }
+
+  return { initial, run };
+}
