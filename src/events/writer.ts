@@ -54,6 +54,17 @@ export function toUsage(u: Usage): ResponseUsage {
   };
 }
 
+function isJsonObject(text: string): boolean {
+  try {
+    const v: unknown = JSON.parse(text);
+    return typeof v === 'object' && v !== null && !Array.isArray(v);
+  } catch {
+    return false;
+  }
+}
+
+const clip = (s: string) => (s.length > 200 ? `${s.slice(0, 200)}…` : s);
+
 const asResponse = (r: WireResponse) => r as unknown as Response;
 const asEvent = (e: unknown) => e as ResponseStreamEvent;
 
@@ -65,7 +76,7 @@ export class EventWriter {
   /** Items closed so far, in output_index order, with the status they were closed with. */
   private readonly done: Array<{ item: ResponseOutputItem; status: ItemStatus }> = [];
   private nextIndex = 0;
-  private ended = false;
+  private ended_ = false;
   private readonly base: WireResponse;
 
   /** `initial`: the response object with the request echo (status, output and usage are set here). */
@@ -89,6 +100,11 @@ export class EventWriter {
     return this.open?.kind === 'call';
   }
 
+  /** True once a terminal event was written. */
+  get ended(): boolean {
+    return this.ended_;
+  }
+
   /** `response.created` and `response.in_progress`. */
   start(): ResponseStreamEvent[] {
     return [
@@ -98,7 +114,7 @@ export class EventWriter {
   }
 
   push(delta: OutputDelta): ResponseStreamEvent[] {
-    if (this.ended) throw new Error('EventWriter: push after the terminal event');
+    if (this.ended_) throw new Error('EventWriter: push after the terminal event');
     const out: ResponseStreamEvent[] = [];
     switch (delta.type) {
       case 'text': {
@@ -141,7 +157,16 @@ export class EventWriter {
         break;
       }
       case 'call_end': {
-        if (this.open?.kind !== 'call') throw new Error('EventWriter: call_end outside a call');
+        const item = this.open;
+        if (item?.kind !== 'call') throw new Error('EventWriter: call_end outside a call');
+        const args = item.parts.join('');
+        if (args !== '' && !isJsonObject(args)) {
+          // Never pass broken arguments off as a good call: the response fails, the item keeps them.
+          return this.fail({
+            code: 'tool_arguments_invalid',
+            message: `The model wrote arguments for '${item.name}' that are not a JSON object: ${clip(args)}`,
+          });
+        }
         this.closeOpen('completed', out);
         break;
       }
@@ -167,7 +192,7 @@ export class EventWriter {
       );
     }
     this.closeOpen(reason === 'length' ? 'incomplete' : 'completed', out);
-    this.ended = true;
+    this.ended_ = true;
     if (reason === 'length') {
       const output = this.done.filter((d) => !(d.item.type === 'function_call' && d.status === 'incomplete'));
       out.push(
@@ -197,10 +222,10 @@ export class EventWriter {
 
   /** An engine or model failure after streaming started: open items closed, `error`, then `response.failed`. */
   fail(error: FailureInfo, usage?: Usage): ResponseStreamEvent[] {
-    if (this.ended) return [];
+    if (this.ended_) return [];
     const out: ResponseStreamEvent[] = [];
     this.closeOpen('incomplete', out);
-    this.ended = true;
+    this.ended_ = true;
     out.push(this.event('error', { error: { code: error.code, message: error.message, param: null } }));
     out.push(
       this.event('response.failed', {

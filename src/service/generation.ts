@@ -146,7 +146,7 @@ export function prepareGeneration(req: CreateRequest, engine: Engine, templates:
     });
     const write = (deltas: OutputDelta[], batch: ResponseStreamEvent[]) => {
       for (const d of deltas) {
-        if (writer.completedCalls >= callLimit) break; // a call beyond the limit is not emitted
+        if (writer.ended || writer.completedCalls >= callLimit) break; // a call beyond the limit is not emitted
         for (const ev of writer.push(d)) batch.push(ev);
       }
     };
@@ -172,6 +172,12 @@ export function prepareGeneration(req: CreateRequest, engine: Engine, templates:
         if (parser.inReasoning) reasoningTokens += n;
         const batch: ResponseStreamEvent[] = [];
         write(parser.push(ev.text), batch);
+        if (writer.ended) {
+          // The writer failed the response (broken call arguments): stop the engine, end the stream.
+          stop.abort('response failed');
+          if (batch.length > 0) yield batch;
+          return;
+        }
         if (batch.length > 0) yield batch;
         if (writer.completedCalls >= callLimit && !stop.signal.aborted) stop.abort('tool call limit reached');
       }
@@ -195,7 +201,7 @@ export function prepareGeneration(req: CreateRequest, engine: Engine, templates:
     const truncated = reason === 'length' && !limited;
     const batch: ResponseStreamEvent[] = [];
     if (!limited) write(parser.end(truncated), batch);
-    batch.push(...writer.finish(truncated ? 'length' : 'stop', usage()));
+    if (!writer.ended) batch.push(...writer.finish(truncated ? 'length' : 'stop', usage()));
     yield batch;
   }
 

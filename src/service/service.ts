@@ -127,11 +127,10 @@ export function createResponsesService(options: ResponsesServiceOptions): Respon
     const gen = prepareGeneration(req, engine, templates);
     if (!req.stream) return jsonResponse(await collect(gen, request.signal));
 
+    // Generation stops when the request is aborted or the reader cancels the body.
     const controller = new AbortController();
     const abort = (reason?: unknown) => controller.abort(reason);
-    if (request.signal.aborted) abort(request.signal.reason);
-    else request.signal.addEventListener('abort', () => abort(request.signal.reason), { once: true });
-    return new Response(sseStream(gen.run(controller.signal), abort), {
+    return new Response(sseStream(gen.run(controller.signal), abort, request.signal), {
       status: 200,
       headers: { 'content-type': SSE_CONTENT_TYPE, 'cache-control': 'no-cache' },
     });

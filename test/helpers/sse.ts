@@ -122,7 +122,7 @@ export function validateSseFraming(body: string, opts: SseFramingOptions = {}): 
       if (!allowComments) fail(`${where} is a comment record ${clip(rec)}, comments are not allowed here`);
       return;
     }
-    const m = /^event: (\S+)\ndata: (\S.*)$/.exec(rec);
+    const m = /^event: (\S+)\ndata: (\S[^\n]*)$/.exec(rec);
     if (!m) {
       fail(`${where} is not exactly 'event: <type>\\ndata: <json>' (got ${clip(rec)})`);
       return;

@@ -14,12 +14,12 @@ export type OutputItem = ResponseOutputItem;
 export interface ValidateToolSpec {
   name: string;
   strict?: boolean | null;
-  /** JSON schema of the arguments; `null`/absent means a parameterless tool (arguments must be exactly `"{}"`). */
+  /** JSON schema of the arguments; `null`/absent means a parameterless tool (arguments must be an empty JSON object, `"{}"` when the model wrote none). */
   parameters?: unknown;
 }
 
 export interface ValidateStreamOptions {
-  /** The request's function tools. Enables: call names must be known, `"{}"` for parameterless tools, schema checks. */
+  /** The request's function tools. Enables: call names must be known, an empty object for parameterless tools, schema checks. */
   tools?: ValidateToolSpec[];
   /** The request's `tool_choice`. Enables §7 cases 18–20. */
   toolChoice?: unknown;
@@ -676,7 +676,15 @@ class Validator {
   checkArguments(name: string, args: string): void {
     const tool = this.opts.tools?.find((t) => t.name === name);
     if (tool && tool.parameters == null) {
-      if (args !== '{}') this.fail(`tool '${name}' has no parameters, so arguments must be exactly "{}" (got ${show(args)})`);
+      // The model's own bytes are kept (`{ }` is fine); they must be an empty JSON object.
+      let empty = false;
+      try {
+        const v: unknown = JSON.parse(args);
+        empty = typeof v === 'object' && v !== null && !Array.isArray(v) && Object.keys(v).length === 0;
+      } catch {
+        empty = false;
+      }
+      if (!empty) this.fail(`tool '${name}' has no parameters, so arguments must be an empty JSON object like "{}" (got ${show(args)})`);
       return;
     }
     let parsed: unknown;

@@ -1,0 +1,128 @@
+/**
+ * Output parsers: the registry of tool-call formats and their composition with the reasoning
+ * splitter. `createOutputParser` is what the service uses for each response.
+ */
+import { createHermesParser } from './hermes.ts';
+import { prefillInto, type Prefillable } from './scanner.ts';
+import { ThinkSplitter } from './think.ts';
+import type {
+  OutputDelta,
+  OutputParser,
+  ParserOptions,
+  ToolCallParser,
+  ToolFormatFactory,
+  ToolFormatOptions,
+} from './types.ts';
+
+export type * from './types.ts';
+export { JsonCallScanner, prefillInto, type JsonCallScannerConfig, type Prefillable } from './scanner.ts';
+export { HERMES_CONFIG, createHermesParser } from './hermes.ts';
+export { ThinkSplitter, type ThinkTags } from './think.ts';
+
+/** `toolFormat: 'none'`: everything is text. */
+class PlainTextParser implements ToolCallParser {
+  push(text: string): OutputDelta[] {
+    return text === '' ? [] : [{ type: 'text', text }];
+  }
+  end(): OutputDelta[] {
+    return [];
+  }
+}
+
+const registry = new Map<string, ToolFormatFactory>([
+  ['none', () => new PlainTextParser()],
+  ['hermes', createHermesParser],
+]);
+
+const REASONING_FORMATS = ['think', 'none'] as const;
+
+/** Add (or replace) a tool-call format. */
+export function registerToolFormat(name: string, factory: ToolFormatFactory): void {
+  registry.set(name, factory);
+}
+
+/** Names of the registered tool-call formats (including 'none'). */
+export function toolFormatNames(): string[] {
+  return [...registry.keys()];
+}
+
+export function reasoningFormatNames(): string[] {
+  return [...REASONING_FORMATS];
+}
+
+/** A tool-call format parser by name; throws naming the known formats if there is none. */
+export function createToolCallParser(name: string, opts: ToolFormatOptions = {}): ToolCallParser {
+  const factory = registry.get(name);
+  if (factory === undefined) {
+    throw new Error(`Unknown tool format "${name}"; known formats: ${toolFormatNames().join(', ')}`);
+  }
+  return factory(opts);
+}
+
+/** Reasoning format 'none': the tool format sees all of the output. */
+class NoReasoning implements OutputParser, Prefillable {
+  constructor(private readonly inner: ToolCallParser) {}
+  get inReasoning(): boolean {
+    return false;
+  }
+  prefill(text: string): OutputDelta[] {
+    return prefillInto(this.inner, text);
+  }
+  push(text: string): OutputDelta[] {
+    return this.inner.push(text);
+  }
+  end(truncated?: boolean): OutputDelta[] {
+    return this.inner.end(truncated);
+  }
+}
+
+/** Emits the deltas implied by the prefill in front of the first push/end. */
+class Prefilled implements OutputParser {
+  private pending: OutputDelta[] | null;
+  constructor(
+    private readonly inner: OutputParser,
+    pending: OutputDelta[],
+  ) {
+    this.pending = pending.length > 0 ? pending : null;
+  }
+  get inReasoning(): boolean {
+    return this.inner.inReasoning;
+  }
+  push(text: string): OutputDelta[] {
+    return this.take(this.inner.push(text));
+  }
+  end(truncated?: boolean): OutputDelta[] {
+    return this.take(this.inner.end(truncated));
+  }
+  private take(deltas: OutputDelta[]): OutputDelta[] {
+    const pending = this.pending;
+    if (pending === null) return deltas;
+    this.pending = null;
+    for (const d of deltas) {
+      const last = pending[pending.length - 1];
+      if (last.type === d.type && 'text' in last && 'text' in d) last.text += d.text;
+      else pending.push(d);
+    }
+    return pending;
+  }
+}
+
+/**
+ * The parser for one response: the reasoning splitter (if any) in front of the tool-call format.
+ * `prefill` is text the prompt already wrote at the start of the assistant turn; the parser starts as
+ * if it had read it. The deltas it implies (reasoning, a forced `call_start`, argument bytes) come
+ * out of the first push/end; prefill text never comes out as a `text` delta.
+ */
+export function createOutputParser(opts: ParserOptions): OutputParser {
+  const tool = createToolCallParser(opts.toolFormat, { tools: opts.tools });
+  let parser: OutputParser;
+  if (opts.reasoningFormat === 'think') parser = new ThinkSplitter(tool);
+  else if (opts.reasoningFormat === 'none') parser = new NoReasoning(tool);
+  else {
+    throw new Error(
+      `Unknown reasoning format "${opts.reasoningFormat}"; known formats: ${REASONING_FORMATS.join(', ')}`,
+    );
+  }
+  if (opts.prefill === undefined || opts.prefill === '') return parser;
+  return new Prefilled(parser, prefillInto(parser, opts.prefill));
+}
