@@ -9,7 +9,7 @@
  * generic JSON call scanner.
  */
 import { JsonCallScanner, type JsonCallScannerConfig } from './scanner.ts';
-import type { ToolCallParser, ToolFormatOptions } from './types.ts';
+import type { ToolCallParser, ToolFormatOptions, ToolFormatSpec } from './types.ts';
 
 export const HERMES_CONFIG: JsonCallScannerConfig = {
   start: ['<tool_call>'],
@@ -19,3 +19,11 @@ export const HERMES_CONFIG: JsonCallScannerConfig = {
 export function createHermesParser(_opts: ToolFormatOptions = {}): ToolCallParser {
   return new JsonCallScanner(HERMES_CONFIG);
 }
+
+export const HERMES_FORMAT: ToolFormatSpec = {
+  name: 'hermes',
+  create: createHermesParser,
+  requiredPrefill: '<tool_call>\n{"name": "',
+  namedPrefill: (name) => `<tool_call>\n{"name": ${JSON.stringify(name)}, "arguments": `,
+  templateMarkers: [['<tool_call>']],
+};

@@ -2,7 +2,7 @@
  * Output parsers: the registry of tool-call formats and their composition with the reasoning
  * splitter. `createOutputParser` is what the service uses for each response.
  */
-import { createHermesParser } from './hermes.ts';
+import { HERMES_FORMAT } from './hermes.ts';
 import { prefillInto, type Prefillable } from './scanner.ts';
 import { ThinkSplitter } from './think.ts';
 import type {
@@ -10,13 +10,13 @@ import type {
   OutputParser,
   ParserOptions,
   ToolCallParser,
-  ToolFormatFactory,
   ToolFormatOptions,
+  ToolFormatSpec,
 } from './types.ts';
 
 export type * from './types.ts';
 export { JsonCallScanner, prefillInto, type JsonCallScannerConfig, type Prefillable } from './scanner.ts';
-export { HERMES_CONFIG, createHermesParser } from './hermes.ts';
+export { HERMES_CONFIG, HERMES_FORMAT, createHermesParser } from './hermes.ts';
 export { ThinkSplitter, type ThinkTags } from './think.ts';
 
 /** `toolFormat: 'none'`: everything is text. */
@@ -29,16 +29,25 @@ class PlainTextParser implements ToolCallParser {
   }
 }
 
-const registry = new Map<string, ToolFormatFactory>([
-  ['none', () => new PlainTextParser()],
-  ['hermes', createHermesParser],
+const NONE_FORMAT: ToolFormatSpec = {
+  name: 'none',
+  create: () => new PlainTextParser(),
+  requiredPrefill: null,
+  namedPrefill: null,
+  templateMarkers: [],
+};
+
+/** The formats, in detection order (the most specific template markers first). */
+const registry = new Map<string, ToolFormatSpec>([
+  ['none', NONE_FORMAT],
+  ['hermes', HERMES_FORMAT],
 ]);
 
 const REASONING_FORMATS = ['think', 'none'] as const;
 
 /** Add (or replace) a tool-call format. */
-export function registerToolFormat(name: string, factory: ToolFormatFactory): void {
-  registry.set(name, factory);
+export function registerToolFormat(spec: ToolFormatSpec): void {
+  registry.set(spec.name, spec);
 }
 
 /** Names of the registered tool-call formats (including 'none'). */
@@ -50,13 +59,35 @@ export function reasoningFormatNames(): string[] {
   return [...REASONING_FORMATS];
 }
 
-/** A tool-call format parser by name; throws naming the known formats if there is none. */
-export function createToolCallParser(name: string, opts: ToolFormatOptions = {}): ToolCallParser {
-  const factory = registry.get(name);
-  if (factory === undefined) {
+/** A registered format by name; throws naming the known formats if there is none. */
+export function getToolFormat(name: string): ToolFormatSpec {
+  const spec = registry.get(name);
+  if (spec === undefined) {
     throw new Error(`Unknown tool format "${name}"; known formats: ${toolFormatNames().join(', ')}`);
   }
-  return factory(opts);
+  return spec;
+}
+
+/** A tool-call format parser by name; throws naming the known formats if there is none. */
+export function createToolCallParser(name: string, opts: ToolFormatOptions = {}): ToolCallParser {
+  return getToolFormat(name).create(opts);
+}
+
+/**
+ * The tool-call format a chat template writes, from the markers it contains (`<tool_call>` → hermes,
+ * `<|python_tag|>` → llama3_json, `[TOOL_CALLS]` → mistral, `<|channel|>` → harmony, …); 'none'
+ * when no format matches.
+ */
+export function detectToolFormat(chatTemplate: string): string {
+  for (const spec of registry.values()) {
+    if (spec.templateMarkers.some((markers) => markers.every((m) => chatTemplate.includes(m)))) return spec.name;
+  }
+  return 'none';
+}
+
+/** The reasoning format a chat template writes: 'think' when it knows `<think>`, else 'none'. */
+export function detectReasoningFormat(chatTemplate: string): string {
+  return chatTemplate.includes('<think>') ? 'think' : 'none';
 }
 
 /** Reasoning format 'none': the tool format sees all of the output. */

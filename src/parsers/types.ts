@@ -40,6 +40,31 @@ export interface ToolFormatOptions {
 
 export type ToolFormatFactory = (opts: ToolFormatOptions) => ToolCallParser;
 
+/**
+ * A tool-call format: how to parse it, how to force a call with a prefix of the assistant turn
+ * (tool_choice), and how to recognise it in a chat template.
+ */
+export interface ToolFormatSpec {
+  /** Registry name (vLLM's `--tool-call-parser` name where there is one). */
+  name: string;
+  create: ToolFormatFactory;
+  /**
+   * What the assistant turn is prefilled with for `tool_choice: "required"`: the format's call opener,
+   * so the model must write a call (e.g. `<tool_call>\n{"name": "`). null: a prefix cannot force a
+   * call in this format (the request gets a 400).
+   */
+  requiredPrefill: string | null;
+  /** The prefill for a named `tool_choice`: everything up to the arguments. null: cannot be forced. */
+  namedPrefill: ((name: string) => string) | null;
+  /**
+   * Detection: the format is the model's when its chat template contains every string of one of
+   * these lists (checked in registry order, most specific first).
+   */
+  templateMarkers: ReadonlyArray<readonly string[]>;
+  /** The format parses reasoning itself (harmony's analysis channel): no separate reasoning splitter. */
+  ownsReasoning?: boolean;
+}
+
 export interface ParserOptions {
   /** Tool-call format name from the registry, or 'none' (everything is text). */
   toolFormat: string;

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import {
   createOutputParser,
   createToolCallParser,
+  detectToolFormat,
   registerToolFormat,
   toolFormatNames,
 } from '../../src/parsers/index.ts';
@@ -23,11 +24,18 @@ describe('registry', () => {
   });
 
   it('registerToolFormat adds a format', () => {
-    registerToolFormat('shout', () => ({
-      push: (t: string): OutputDelta[] => (t === '' ? [] : [{ type: 'text', text: t.toUpperCase() }]),
-      end: (): OutputDelta[] => [],
-    }));
+    registerToolFormat({
+      name: 'shout',
+      create: () => ({
+        push: (t: string): OutputDelta[] => (t === '' ? [] : [{ type: 'text', text: t.toUpperCase() }]),
+        end: (): OutputDelta[] => [],
+      }),
+      requiredPrefill: null,
+      namedPrefill: null,
+      templateMarkers: [['SHOUT!']],
+    });
     expect(toolFormatNames()).toContain('shout');
+    expect(detectToolFormat('{{ "SHOUT!" }}')).toBe('shout');
     const p = createOutputParser({ toolFormat: 'shout', reasoningFormat: 'think' });
     expect(summarize([...p.push('<think>a</think>b'), ...p.end()])).toEqual([{ reasoning: 'a' }, { text: 'B' }]);
   });
