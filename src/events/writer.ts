@@ -79,8 +79,14 @@ export class EventWriter {
   private ended_ = false;
   private readonly base: WireResponse;
 
-  /** `initial`: the response object with the request echo (status, output and usage are set here). */
-  constructor(initial: WireResponse) {
+  /**
+   * `initial`: the response object with the request echo (status, output and usage are set here).
+   * `validateArguments`: checks a call's complete arguments (strict tools); a message fails the response.
+   */
+  constructor(
+    initial: WireResponse,
+    private readonly validateArguments?: (name: string, args: string) => string | null,
+  ) {
     this.base = { ...initial, status: 'in_progress', output: [], usage: null, error: null, incomplete_details: null };
   }
 
@@ -160,13 +166,12 @@ export class EventWriter {
         const item = this.open;
         if (item?.kind !== 'call') throw new Error('EventWriter: call_end outside a call');
         const args = item.parts.join('');
-        if (args !== '' && !isJsonObject(args)) {
-          // Never pass broken arguments off as a good call: the response fails, the item keeps them.
-          return this.fail({
-            code: 'tool_arguments_invalid',
-            message: `The model wrote arguments for '${item.name}' that are not a JSON object: ${clip(args)}`,
-          });
-        }
+        // Never pass broken arguments off as a good call: the response fails, the item keeps them.
+        const problem =
+          args !== '' && !isJsonObject(args)
+            ? `The model wrote arguments for '${item.name}' that are not a JSON object: ${clip(args)}`
+            : this.validateArguments?.(item.name, args);
+        if (problem) return this.fail({ code: 'tool_arguments_invalid', message: problem });
         this.closeOpen('completed', out);
         break;
       }

@@ -10,6 +10,8 @@ import type { CreateRequest } from '../protocol/request.ts';
 import { toChatMessages } from '../conversation/messages.ts';
 import { ChatTemplate, type TemplateTool } from '../prompt/chat.ts';
 import { createOutputParser } from '../parsers/index.ts';
+import { strictArgumentsValidator } from '../protocol/arguments.ts';
+import { planTools } from './tool-choice.ts';
 import type { OutputDelta } from '../parsers/types.ts';
 import { EventWriter, type WireResponse } from '../events/writer.ts';
 import type { Engine, FinishReason, ModelInfo } from '../engines/types.ts';
@@ -53,38 +55,45 @@ function errorInfo(err: unknown): { code: string; message: string } {
 export function prepareGeneration(req: CreateRequest, engine: Engine, templates: TemplateCache): PreparedGeneration {
   const model = resolveModel(engine, req.model);
   const messages = toChatMessages(req);
-  const toolsActive = req.tools.length > 0 && req.tool_choice !== 'none';
-  const tools: TemplateTool[] = toolsActive
-    ? req.tools.map((t) => ({
-        type: 'function',
-        function: {
-          name: t.name,
-          ...(t.description ? { description: t.description } : {}),
-          ...(t.parameters ? { parameters: t.parameters } : {}),
-        },
-      }))
-    : [];
+  const plan = planTools(req, model.id, model.toolFormat);
+  const validateArguments = strictArgumentsValidator(plan.tools);
+  const tools: TemplateTool[] = plan.tools.map((t) => ({
+    type: 'function',
+    function: {
+      name: t.name,
+      ...(t.description ? { description: t.description } : {}),
+      ...(t.parameters ? { parameters: t.parameters } : {}),
+    },
+  }));
+  const effort = req.reasoning?.effort;
+  const variables = effort ? { reasoning_effort: effort, ...(effort === 'none' ? { enable_thinking: false } : {}) } : {};
 
   let template = templates.get(model.chatTemplate);
-  let prompt: string;
+  let rendered: string;
   try {
     if (!template) {
       template = new ChatTemplate(model.chatTemplate);
       templates.set(model.chatTemplate, template);
     }
-    prompt = template.render({ messages, tools, bosToken: model.bosToken, eosToken: model.eosToken });
+    rendered = template.render({ messages, tools, bosToken: model.bosToken, eosToken: model.eosToken, variables });
   } catch (err) {
     throw new ResponsesError(500, `The chat template of model '${model.id}' failed to render: ${errorInfo(err).message}`, {
       code: 'template_error',
     });
   }
 
-  // Fails here (before any event) when a format name is unknown.
+  // What the model's turn already holds before it writes: a `<think>` the template opened, then the
+  // forced call opener (after closing that reasoning). The parser starts as if it had read it.
+  const openThink = model.reasoningFormat === 'think' && /<think>\s*$/.test(rendered);
+  const forcedPrefix = plan.prefill ? (openThink ? '</think>\n\n' : '') + plan.prefill : '';
+  const prompt = rendered + forcedPrefix;
   const parserOptions = {
-    toolFormat: toolsActive ? model.toolFormat : 'none',
+    toolFormat: plan.toolFormat,
     reasoningFormat: model.reasoningFormat,
-    tools: req.tools,
+    tools: plan.tools,
+    prefill: (openThink ? rendered.slice(rendered.lastIndexOf('<think>')) : '') + forcedPrefix,
   };
+  // Fails here (before any event) when a format name is unknown.
   createOutputParser(parserOptions);
 
   const initial: WireResponse = {
@@ -118,11 +127,10 @@ export function prepareGeneration(req: CreateRequest, engine: Engine, templates:
     ...({ store: false, user: req.user, safety_identifier: req.safety_identifier, prompt_cache_key: req.prompt_cache_key } as object),
   };
 
-  // At most this many calls, then generation stops (parallel_tool_calls: false means one).
-  const callLimit = req.parallel_tool_calls === false ? 1 : (req.max_tool_calls ?? Infinity);
+  const { callLimit, forced } = plan;
 
   async function* run(signal: AbortSignal): AsyncGenerator<ResponseStreamEvent[]> {
-    const writer = new EventWriter(initial);
+    const writer = new EventWriter(initial, validateArguments);
     const parser = createOutputParser(parserOptions);
     yield writer.start();
 
@@ -147,6 +155,7 @@ export function prepareGeneration(req: CreateRequest, engine: Engine, templates:
     const write = (deltas: OutputDelta[], batch: ResponseStreamEvent[]) => {
       for (const d of deltas) {
         if (writer.ended || writer.completedCalls >= callLimit) break; // a call beyond the limit is not emitted
+        if (forced && d.type === 'text') continue; // a forced call: no message item
         for (const ev of writer.push(d)) batch.push(ev);
       }
     };
