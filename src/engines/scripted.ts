@@ -4,6 +4,7 @@
  * tool-calling code without a GPU, and for ours.
  */
 import { CHATML_TOOLS_TEMPLATE, type ChatMessage, type TemplateTool } from '../prompt/chat.ts';
+import { detectReasoningFormat, detectToolFormat } from '../parsers/index.ts';
 import type { Engine, EngineEvent, GenerateRequest, ModelInfo, SamplingOptions } from './types.ts';
 
 /** What the scripted model writes: one string (split into pseudo-tokens), or a list of tokens. */
@@ -28,9 +29,9 @@ export interface ScriptedEngineOptions {
    * that point, to test error handling), or a function of the request returning either.
    */
   output: ScriptedOutput | ((request: ScriptedRequest) => ScriptedOutput | Promise<ScriptedOutput>);
-  /** Tool-call format of the scripted model (default `"hermes"`). */
+  /** Tool-call format of the scripted model (default: detected from the chat template; `"hermes"` for the default one). */
   toolFormat?: string;
-  /** Reasoning format (default `"think"`). */
+  /** Reasoning format (default: `"think"` when the chat template knows `<think>`, else `"none"`). */
   reasoningFormat?: string;
   /** Split string output into pieces of this many characters instead of word-like pseudo-tokens. */
   chunkSize?: number;
@@ -58,12 +59,13 @@ function splitFixed(text: string, size: number): string[] {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export function scriptedEngine(options: ScriptedEngineOptions): Engine {
+  const chatTemplate = options.chatTemplate ?? CHATML_TOOLS_TEMPLATE;
   const info: ModelInfo = {
     id: options.model ?? 'scripted',
-    chatTemplate: options.chatTemplate ?? CHATML_TOOLS_TEMPLATE,
+    chatTemplate,
     eosToken: '<|im_end|>',
-    toolFormat: options.toolFormat ?? 'hermes',
-    reasoningFormat: options.reasoningFormat ?? 'think',
+    toolFormat: options.toolFormat ?? detectToolFormat(chatTemplate),
+    reasoningFormat: options.reasoningFormat ?? detectReasoningFormat(chatTemplate),
     created: Math.floor(Date.now() / 1000),
     ownedBy: 'web-responses',
   };

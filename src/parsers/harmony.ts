@@ -215,7 +215,12 @@ export class HarmonyParser implements OutputParser, Prefillable {
 
   push(text: string): OutputDelta[] {
     if (text === '') return [];
-    this.run(text);
+    if (this.mode === M_BODY && this.carry === '' && text.indexOf('<') < 0) {
+      // Fast path: a body piece that can't hold (the start of) a special token.
+      const at = this.pos;
+      this.pos += text.length;
+      this.emit(text, at);
+    } else this.run(text);
     return this.take();
   }
 
@@ -282,7 +287,7 @@ export class HarmonyParser implements OutputParser, Prefillable {
     for (;;) {
       const k = s.indexOf('<', j);
       if (k < 0) {
-        this.emit(i === 0 && n === s.length ? s : s.slice(i), base + i);
+        this.emit(i === 0 ? s : s.slice(i), base + i);
         return n;
       }
       const t = tokenAt(s, k);

@@ -90,11 +90,14 @@ export function detectReasoningFormat(chatTemplate: string): string {
   return chatTemplate.includes('<think>') ? 'think' : 'none';
 }
 
-/** Reasoning format 'none': the tool format sees all of the output. */
+/**
+ * No reasoning splitter in front: reasoning format 'none', or a format that parses reasoning itself
+ * (harmony), whose `inReasoning` is passed through.
+ */
 class NoReasoning implements OutputParser, Prefillable {
-  constructor(private readonly inner: ToolCallParser) {}
+  constructor(private readonly inner: ToolCallParser & { readonly inReasoning?: boolean }) {}
   get inReasoning(): boolean {
-    return false;
+    return this.inner.inReasoning ?? false;
   }
   prefill(text: string): OutputDelta[] {
     return prefillInto(this.inner, text);
@@ -145,9 +148,11 @@ class Prefilled implements OutputParser {
  * out of the first push/end; prefill text never comes out as a `text` delta.
  */
 export function createOutputParser(opts: ParserOptions): OutputParser {
-  const tool = createToolCallParser(opts.toolFormat, { tools: opts.tools });
+  const spec = getToolFormat(opts.toolFormat);
+  const tool = spec.create({ tools: opts.tools });
   let parser: OutputParser;
-  if (opts.reasoningFormat === 'think') parser = new ThinkSplitter(tool);
+  if (spec.ownsReasoning) parser = new NoReasoning(tool);
+  else if (opts.reasoningFormat === 'think') parser = new ThinkSplitter(tool);
   else if (opts.reasoningFormat === 'none') parser = new NoReasoning(tool);
   else {
     throw new Error(

@@ -3,11 +3,12 @@
  *
  *     text* ( START body END? text* )*
  *     body := call ( SEP call )*            (or, with `list`:  '[' call ( ',' call )* ']')
+ *           | NAME ARGS_MARKER value        (with `bareCall`, e.g. mistral v11 `get_weather[ARGS]{…}`)
  *     call := a JSON object with a name key and an arguments key (other keys are skipped)
  *
  * `hermes` is one configuration of it (`<tool_call>` … `</tool_call>`, one call per block); llama3_json
- * (`<|python_tag|>`/bare `{…}; {…}`), mistral (`[TOOL_CALLS][…]`), phi4_mini_json (`functools[…]`),
- * jamba (`<tool_calls>[…]</tool_calls>`) and friends are others.
+ * (`<|python_tag|>`/bare `{…}; {…}`), mistral (`[TOOL_CALLS][…]` and `[TOOL_CALLS]name[ARGS]{…}`),
+ * phi4_mini_json (`functools[…]`), jamba (`<tool_calls>[…]</tool_calls>`) and friends are others.
  *
  * Streaming contract (see `types.ts`):
  * - text outside blocks becomes `text` deltas; a suffix that may still become a start marker is held
@@ -45,15 +46,41 @@ export interface JsonCallScannerConfig {
    */
   separator?: string;
   /**
-   * A block may also open without a start marker when the whole output (after whitespace) begins with
-   * the body itself: `{` (or `[` with `list`). For llama3_json / bare-JSON formats.
+   * A block may also open without a start marker where the body itself (`{`, or `[` with `list`) begins
+   * the output or directly follows a call (whitespace aside). For llama3_json / bare-JSON formats. A `{`
+   * after other text is text.
    */
   bareStart?: boolean;
+  /**
+   * A block may also be one bare call `NAME ARGS_MARKER value` (mistral v11+:
+   * `[TOOL_CALLS]get_weather[ARGS]{"city": "Paris"}`): which form a block has is decided by what follows
+   * the start marker (the body opener or a name character). `call_start` comes at the arguments marker,
+   * then the value streams like a call object's arguments. One call per block.
+   */
+  bareCall?: BareCallConfig;
   /** Keys naming the function. Default `['name']`. */
   nameKeys?: readonly string[];
   /** Keys holding the arguments. Default `['arguments', 'parameters']`. */
   argsKeys?: readonly string[];
 }
+
+export interface BareCallConfig {
+  /** Marker between the name and the arguments value, e.g. `'[ARGS]'`. */
+  argsMarker: string;
+  /**
+   * Marker that may follow the name and introduce a call id up to the arguments marker (mistral's
+   * `[CALL_ID]`); the id is skipped.
+   */
+  idMarker?: string;
+  /**
+   * The value may also follow the name directly (`get_weather{…}`: what is left when a decoder drops the
+   * special tokens).
+   */
+  argsMarkerOptional?: boolean;
+}
+
+/** Longest bare name accepted; longer runs of name characters are text. */
+const MAX_BARE_NAME = 256;
 
 // Top-level modes.
 const M_TEXT = 0; // ordinary text, looking for a start marker
@@ -61,7 +88,9 @@ const M_OPEN = 1; // after a start marker: expecting '{' (or '[' with list)
 const M_NEXT = 2; // expecting the next call object ('{'), after '[' or a separator
 const M_OBJ = 3; // inside a call object
 const M_AFTER_CALL = 4; // after a call object: separator, ']' (list), end marker, or the block is over
-const M_AFTER_LIST = 5; // after ']': end marker or the block is over
+const M_AFTER_LIST = 5; // after ']' (or a bare call): end marker or the block is over
+const M_BARE_NAME = 6; // in the name of a bare call (bareCall)
+const M_BARE_ID = 7; // in the call id of a bare call, up to the arguments marker
 
 // States inside a call object.
 const O_KEY_OR_CLOSE = 0; // after '{'
@@ -129,6 +158,25 @@ function skipJunk(s: string, i: number): number {
   return i;
 }
 
+/** Characters of a bare function name: ASCII letters, digits, `_ - . : /`, and anything non-ASCII. */
+function isNameChar(c: number): boolean {
+  return (
+    (c >= 0x30 && c <= 0x3a) || // 0-9 :
+    (c >= 0x41 && c <= 0x5a) || // A-Z
+    (c >= 0x61 && c <= 0x7a) || // a-z
+    c === 0x5f || // _
+    c === 0x2d || // -
+    c === 0x2e || // .
+    c === 0x2f || // /
+    c >= 0x80
+  );
+}
+
+/** Characters of a call id (between mistral's `[CALL_ID]` and `[ARGS]`). */
+function isIdChar(c: number): boolean {
+  return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x5f || c === 0x2d;
+}
+
 /** Does `marker` occur at `s[i]` (FULL), could it still (PARTIAL: `s` ends with a prefix), or not. */
 function matchAt(s: string, i: number, marker: string): number {
   const avail = s.length - i;
@@ -190,6 +238,12 @@ export class JsonCallScanner implements ToolCallParser, Prefillable {
   /** Markers that, met outside a string inside a raw JSON value, mean the value was cut off. */
   private readonly interrupts: readonly string[];
   private readonly interruptFirst = new Uint8Array(128);
+  /** An interrupt marker starts with '[' (e.g. `[TOOL_CALLS]`): checked at '[' inside raw JSON values. */
+  private readonly brackInterrupt: boolean = false;
+  private readonly bareCall: BareCallConfig | null;
+  /** Markers that can end or break off a bare name (arguments, id and start markers). */
+  private readonly bareMarkers: readonly string[] = [];
+  private readonly bareFirst = new Uint8Array(128);
   /** Characters that begin a start marker. */
   private readonly startFirst = new Uint8Array(65536);
   /** Per start marker: its next index in the current input (-2 unknown, -1 none). */
@@ -231,6 +285,9 @@ export class JsonCallScanner implements ToolCallParser, Prefillable {
   private argsDone = false;
   private argsBuf = ''; // argument text read before the name was known
   private litIsArgs = false;
+  private bare = false; // the current call is a bare call (no call object around its arguments)
+  private bareNameWs = false; // whitespace followed the bare name: only a marker may come now
+  private bareName = ''; // the name of a bare call, while its call id is read
   // Bracket matching.
   private depth = 0;
   private inStr = false;
@@ -254,8 +311,21 @@ export class JsonCallScanner implements ToolCallParser, Prefillable {
     this.interrupts = this.endMarker === '' ? this.starts : [this.endMarker, ...this.starts];
     for (const m of this.interrupts) {
       const c = m.charCodeAt(0);
-      // Markers starting with a character that is legal outside JSON strings can't be told apart.
-      if (c < 128 && !isWs(c) && !isLiteralChar(c) && '{}[],:"'.indexOf(m[0]) < 0) this.interruptFirst[c] = 1;
+      if (c === LBRACK && m.length > 1) {
+        // '[' opens arrays too: checked where the bracket matcher meets one (a marker never is JSON).
+        this.brackInterrupt = true;
+        this.interruptFirst[c] = 1;
+      } else if (c < 128 && !isWs(c) && !isLiteralChar(c) && '{}[],:"'.indexOf(m[0]) < 0) {
+        // Markers starting with another character that is legal outside JSON strings can't be told apart.
+        this.interruptFirst[c] = 1;
+      }
+    }
+    this.bareCall = config.bareCall ?? null;
+    if (this.bareCall !== null) {
+      const b = this.bareCall;
+      if (b.argsMarker === '' || b.idMarker === '') throw new Error('JsonCallScanner: bareCall markers must be non-empty');
+      this.bareMarkers = [b.argsMarker, ...(b.idMarker !== undefined ? [b.idMarker] : []), ...this.starts];
+      for (const m of this.bareMarkers) if (m.charCodeAt(0) < 128) this.bareFirst[m.charCodeAt(0)] = 1;
     }
   }
 
@@ -305,6 +375,8 @@ export class JsonCallScanner implements ToolCallParser, Prefillable {
         break;
       case M_OPEN:
       case M_NEXT:
+      case M_BARE_NAME:
+      case M_BARE_ID:
         this.release('', 0);
         break;
       case M_OBJ:
@@ -348,7 +420,13 @@ export class JsonCallScanner implements ToolCallParser, Prefillable {
           i = this.text(s, i, final);
           break;
         case M_OPEN:
-          i = this.open(s, i);
+          i = this.open(s, i, final);
+          break;
+        case M_BARE_NAME:
+          i = this.bareNameStep(s, i, final);
+          break;
+        case M_BARE_ID:
+          i = this.bareIdStep(s, i, final);
           break;
         case M_NEXT:
           i = this.next(s, i);
@@ -420,7 +498,7 @@ export class JsonCallScanner implements ToolCallParser, Prefillable {
       }
       if (j === n) return n;
       i = j;
-      if (this.bareStart && this.atOutputStart && s.charCodeAt(i) === (this.list ? LBRACK : LBRACE)) {
+      if (this.bareStart && s.charCodeAt(i) === (this.list ? LBRACK : LBRACE)) {
         this.openBlock('', i);
         return i;
       }
@@ -475,18 +553,147 @@ export class JsonCallScanner implements ToolCallParser, Prefillable {
 
   // --- block structure -------------------------------------------------------------------------
 
-  private open(s: string, i: number): number {
+  private open(s: string, i: number, final: boolean): number {
     const n = s.length;
     while (i < n && isWs(s.charCodeAt(i))) i++;
     if (i === n) return n;
     const c = s.charCodeAt(i);
-    if (this.list ? c === LBRACK : c === LBRACE) {
-      if (this.list) this.mode = M_NEXT;
-      else this.beginCall();
+    if (this.list && c === LBRACK) {
+      if (this.brackInterrupt) {
+        // `[TOOL_CALLS][TOOL_CALLS]…`: the first marker is text, the second opens the block.
+        const m = this.matchStart(s, i);
+        if (m === FULL) {
+          this.release(s, i);
+          return i;
+        }
+        if (m === PARTIAL && !final) {
+          this.carry = s.slice(i);
+          return n;
+        }
+      }
+      this.mode = M_NEXT;
       return i + 1;
+    }
+    if (c === LBRACE) {
+      // (with `list`, a lone call object without the brackets is taken too)
+      this.beginCall();
+      return i + 1;
+    }
+    if (this.bareCall !== null && isNameChar(c)) {
+      this.mode = M_BARE_NAME;
+      this.bareNameWs = false;
+      this.cap = '';
+      this.capFrom = i;
+      return i;
     }
     this.release(s, i);
     return i;
+  }
+
+  private matchStart(s: string, j: number): number {
+    let best = NONE;
+    for (const m of this.starts) {
+      const r = matchAt(s, j, m);
+      if (r === FULL) return FULL;
+      if (r === PARTIAL) best = PARTIAL;
+    }
+    return best;
+  }
+
+  // --- bare calls (`NAME [ARGS] value`) --------------------------------------------------------
+
+  /**
+   * Which bare-call marker is at `s[j]`: index into `bareMarkers` (FULL), -2 while one may still
+   * follow (a prefix at the end of the input, not final), -1 none.
+   */
+  private bareMarkerAt(s: string, j: number, final: boolean): number {
+    let partial = false;
+    const ms = this.bareMarkers;
+    for (let k = 0; k < ms.length; k++) {
+      const r = matchAt(s, j, ms[k]);
+      if (r === FULL) return k;
+      if (r === PARTIAL) partial = true;
+    }
+    return partial && !final ? -2 : -1;
+  }
+
+  private bareNameStep(s: string, i: number, final: boolean): number {
+    const n = s.length;
+    const cfg = this.bareCall!;
+    const first = this.bareFirst;
+    for (let j = i; j < n; j++) {
+      const c = s.charCodeAt(j);
+      if (c < 128 && first[c] === 1) {
+        const k = this.bareMarkerAt(s, j, final);
+        if (k === -2) {
+          this.carry = s.slice(j);
+          return n;
+        }
+        if (k === 0 || (k === 1 && cfg.idMarker !== undefined)) {
+          const name = (this.cap + s.slice(this.capFrom, j)).trim();
+          this.cap = '';
+          this.capFrom = -1;
+          if (k === 0) {
+            this.beginBareCall(name);
+            return j + cfg.argsMarker.length;
+          }
+          this.bareName = name;
+          this.mode = M_BARE_ID;
+          return j + cfg.idMarker!.length;
+        }
+        if (k >= 0) {
+          // A start marker: this block is broken off; the marker opens the next one.
+          this.release(s, j);
+          return j;
+        }
+      }
+      if (c === LBRACE && cfg.argsMarkerOptional === true) {
+        const name = (this.cap + s.slice(this.capFrom, j)).trim();
+        this.cap = '';
+        this.capFrom = -1;
+        this.beginBareCall(name);
+        return j;
+      }
+      if (isWs(c)) this.bareNameWs = true;
+      else if (this.bareNameWs || !isNameChar(c) || this.cap.length + (j - this.capFrom) >= MAX_BARE_NAME) {
+        this.release(s, j);
+        return j;
+      }
+    }
+    return n;
+  }
+
+  private bareIdStep(s: string, i: number, final: boolean): number {
+    const n = s.length;
+    const first = this.bareFirst;
+    for (let j = i; j < n; j++) {
+      const c = s.charCodeAt(j);
+      if (isIdChar(c) || isWs(c)) continue;
+      if (c < 128 && first[c] === 1) {
+        const k = this.bareMarkerAt(s, j, final);
+        if (k === -2) {
+          this.carry = s.slice(j);
+          return n;
+        }
+        if (k === 0) {
+          this.beginBareCall(this.bareName);
+          return j + this.bareCall!.argsMarker.length;
+        }
+      }
+      this.release(s, j);
+      return j;
+    }
+    return n;
+  }
+
+  /** The arguments marker of a bare call: the call starts, its value is read like call object arguments. */
+  private beginBareCall(name: string): void {
+    this.bareName = '';
+    this.beginCall();
+    this.bare = true;
+    this.os = O_VALUE;
+    this.keyKind = K_ARGS;
+    this.startCall(name);
   }
 
   private next(s: string, i: number): number {
@@ -508,6 +715,7 @@ export class JsonCallScanner implements ToolCallParser, Prefillable {
 
   private beginCall(): void {
     this.mode = M_OBJ;
+    this.bare = false;
     this.os = O_KEY_OR_CLOSE;
     this.started = false;
     this.ended = false;
@@ -623,7 +831,8 @@ export class JsonCallScanner implements ToolCallParser, Prefillable {
       this.argsFrom = -1;
     }
     if (!this.ended) this.endCall();
-    this.enterAfterCall(j);
+    if (this.bare) this.enterAfterList(j);
+    else this.enterAfterCall(j);
   }
 
   private argsComplete(): void {
@@ -639,6 +848,12 @@ export class JsonCallScanner implements ToolCallParser, Prefillable {
         case O_KEY_START:
         case O_COMMA_OR_CLOSE:
         case O_COLON: {
+          if (this.bare) {
+            // (only O_COMMA_OR_CLOSE is reachable) The value of a bare call is complete: so is the call.
+            if (!this.ended) this.endCall();
+            this.enterAfterList(i);
+            break;
+          }
           const c = s.charCodeAt(i);
           if (isWs(c)) {
             i++;
@@ -816,8 +1031,21 @@ export class JsonCallScanner implements ToolCallParser, Prefillable {
         else if (c === BSLASH) esc = true;
         else if (c === QUOTE) inStr = false;
       } else if (c === QUOTE) inStr = true;
-      else if (c === LBRACE || c === LBRACK) depth++;
-      else if (c === RBRACE || c === RBRACK) {
+      else if (c === LBRACE || c === LBRACK) {
+        if (c === LBRACK && this.brackInterrupt) {
+          // A marker beginning with '[' outside any string (never JSON) cuts the value off.
+          const m = this.matchInterrupt(s, j);
+          if (m === FULL) {
+            status = BAL_CUT;
+            break;
+          }
+          if (m === PARTIAL && !final) {
+            status = BAL_PARTIAL;
+            break;
+          }
+        }
+        depth++;
+      } else if (c === RBRACE || c === RBRACK) {
         if (--depth === 0) {
           j++;
           status = BAL_DONE;
