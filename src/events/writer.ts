@@ -153,8 +153,11 @@ export class EventWriter {
         if (item?.kind !== 'call') throw new Error('EventWriter: call_args outside a call');
         if (!delta.text) break;
         item.parts.push(delta.text);
+        // Deltas are the hot path (one per token): built as literals, no spread.
         out.push(
-          this.event('response.function_call_arguments.delta', {
+          asEvent({
+            type: 'response.function_call_arguments.delta',
+            sequence_number: this.seq++,
             item_id: item.id,
             output_index: item.index,
             delta: delta.text,
@@ -312,7 +315,9 @@ export class EventWriter {
     const item = this.open!;
     item.parts.push(text);
     out.push(
-      this.event('response.output_text.delta', {
+      asEvent({
+        type: 'response.output_text.delta',
+        sequence_number: this.seq++,
         item_id: item.id,
         output_index: item.index,
         content_index: 0,
@@ -326,7 +331,9 @@ export class EventWriter {
     const item = this.open!;
     item.parts.push(text);
     out.push(
-      this.event('response.reasoning_text.delta', {
+      asEvent({
+        type: 'response.reasoning_text.delta',
+        sequence_number: this.seq++,
         item_id: item.id,
         output_index: item.index,
         content_index: 0,

@@ -1,0 +1,169 @@
+/**
+ * Parser + event writer throughput per tool-call format, in Node: a ~1 MB transcript written the way
+ * the format's models write (text, reasoning and calls), fed in 4-character chunks, median of several
+ * runs. A benchmark, not a test: `npm run bench:parsers` prints a table and writes
+ * `bench/results.json` → `parser_mb_per_s`.
+ *
+ *     npm run bench:parsers [-- --runs 7 --mb 1]
+ */
+import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { EventWriter, type WireResponse } from '../src/events/writer.ts';
+import { createOutputParser, getToolFormat } from '../src/parsers/index.ts';
+
+const arg = (name: string, fallback: number) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+};
+const RUNS = arg('runs', 7);
+const TARGET_BYTES = Math.round(arg('mb', 1) * 1024 * 1024);
+const CHUNK = 4;
+
+const PROSE =
+  'The weather in Paris is mild today, with a light breeze from the west. Temperatures <20 °C> are expected, ' +
+  'so a jacket is a good idea — "just in case". Zürich will be cooler; 東京 warmer. ';
+const REASONING = 'The user wants the weather. I should call get_weather for each city, then summarise.';
+
+let n = 0;
+function args(): Record<string, unknown> {
+  n++;
+  return {
+    city: n % 3 === 0 ? 'Zürich "Altstadt"' : 'Paris',
+    days: n % 7,
+    units: { temp: 'celsius', wind: 'km/h' },
+    tags: ['a', 'b}', 'c\\d'],
+    verbose: n % 2 === 0,
+  };
+}
+const json = (v: unknown) => JSON.stringify(v, null, 1).replace(/\n\s*/g, ' ');
+
+function py(v: unknown): string {
+  if (v === null) return 'None';
+  if (v === true) return 'True';
+  if (v === false) return 'False';
+  if (typeof v === 'string') return `'${v.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+  if (typeof v === 'number') return String(v);
+  if (Array.isArray(v)) return `[${v.map(py).join(', ')}]`;
+  return `{${Object.entries(v as object).map(([k, x]) => `'${k}': ${py(x)}`).join(', ')}}`;
+}
+
+/** One "turn" of each format: what a model of that family writes; repeated to ~1 MB. */
+const TURNS: Record<string, { reasoningFormat: string; turn: () => string }> = {
+  hermes: {
+    reasoningFormat: 'think',
+    turn: () =>
+      `${PROSE}<tool_call>\n{"name": "get_weather", "arguments": ${json(args())}}\n</tool_call>\n` +
+      `<tool_call>\n{"name": "get_time", "arguments": {}}\n</tool_call>\n${PROSE}`,
+  },
+  qwen3_xml: {
+    reasoningFormat: 'think',
+    turn: () => {
+      const a = args();
+      return (
+        `${PROSE}<tool_call>\n<function=get_weather>\n<parameter=city>\n${a.city}\n</parameter>\n` +
+        `<parameter=days>\n${a.days}\n</parameter>\n<parameter=units>\n${JSON.stringify(a.units)}\n</parameter>\n` +
+        `<parameter=verbose>\n${a.verbose}\n</parameter>\n</function>\n</tool_call>\n`
+      );
+    },
+  },
+  llama3_json: {
+    reasoningFormat: 'none',
+    turn: () => `{"name": "get_weather", "parameters": ${json(args())}}; {"name": "get_time", "parameters": {}}; `,
+  },
+  pythonic: {
+    reasoningFormat: 'none',
+    turn: () => {
+      const a = args();
+      const kw = Object.entries(a).map(([k, v]) => `${k}=${py(v)}`).join(', ');
+      return `${PROSE}<|tool_call_start|>[get_weather(${kw}), get_time()]<|tool_call_end|>`;
+    },
+  },
+  mistral: {
+    reasoningFormat: 'none',
+    turn: () => `${PROSE}[TOOL_CALLS][{"name": "get_weather", "arguments": ${json(args())}}, {"name": "get_time", "arguments": {}}]`,
+  },
+  mistral_v11: {
+    reasoningFormat: 'none',
+    turn: () => `${PROSE}[TOOL_CALLS]get_weather[ARGS]${json(args())}[TOOL_CALLS]get_time[ARGS]{}`,
+  },
+  phi4_mini_json: {
+    reasoningFormat: 'none',
+    turn: () => `${PROSE}functools[{"name": "get_weather", "arguments": ${json(args())}}, {"name": "get_time", "arguments": {}}]`,
+  },
+  harmony: {
+    reasoningFormat: 'none',
+    turn: () =>
+      `<|channel|>analysis<|message|>${REASONING}<|end|><|start|>assistant<|channel|>commentary to=functions.get_weather <|constrain|>json<|message|>${json(args())}<|call|>` +
+      `<|start|>assistant<|channel|>final<|message|>${PROSE}<|end|><|start|>assistant`,
+  },
+};
+
+/** Transcript: the format's turns repeated; formats that take calls only at the start get one block. */
+function transcript(format: string): string {
+  const { turn } = TURNS[format];
+  if (format === 'llama3_json') {
+    let s = '';
+    while (s.length < TARGET_BYTES) s += turn();
+    return s.replace(/; $/, '');
+  }
+  let s = format === 'hermes' || format === 'qwen3_xml' ? `<think>\n${REASONING}\n</think>\n\n` : '';
+  while (s.length < TARGET_BYTES) s += turn();
+  return s;
+}
+
+const INITIAL = {
+  id: 'resp_bench',
+  object: 'response',
+  created_at: 0,
+  status: 'in_progress',
+  output: [],
+  model: 'bench',
+  tools: [],
+  tool_choice: 'auto',
+} as unknown as WireResponse;
+
+function once(format: string, chunks: string[]): { seconds: number; events: number; calls: number } {
+  const parser = createOutputParser({ toolFormat: format, reasoningFormat: TURNS[format].reasoningFormat });
+  const writer = new EventWriter(INITIAL);
+  let events = 0;
+  const t0 = performance.now();
+  for (const c of chunks) for (const d of parser.push(c)) events += writer.push(d).length;
+  for (const d of parser.end()) events += writer.push(d).length;
+  events += writer.finish('stop', { inputTokens: 0, outputTokens: chunks.length }).length;
+  const seconds = (performance.now() - t0) / 1000;
+  if (writer.ended && !writer.completedCalls) throw new Error(`${format}: the transcript produced no calls`);
+  return { seconds, events, calls: writer.completedCalls };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+const results: Record<string, number> = {};
+const rows: string[] = [];
+for (const format of Object.keys(TURNS)) {
+  try {
+    getToolFormat(format);
+  } catch {
+    rows.push(`| ${format} | (not registered) | | | |`);
+    continue;
+  }
+  const text = transcript(format);
+  const bytes = new TextEncoder().encode(text).length;
+  const chunks: string[] = [];
+  for (let i = 0; i < text.length; i += CHUNK) chunks.push(text.slice(i, i + CHUNK));
+  for (let i = 0; i < 3; i++) once(format, chunks); // warm-up (JIT)
+  const runs = Array.from({ length: RUNS }, () => once(format, chunks));
+  const rates = runs.map((r) => bytes / 1e6 / r.seconds);
+  const mbps = median(rates);
+  results[format] = Math.round(mbps * 10) / 10;
+  const spread = `${Math.min(...rates).toFixed(1)}–${Math.max(...rates).toFixed(1)}`;
+  rows.push(`| ${format} | ${mbps.toFixed(1)} | ${spread} | ${runs[0].calls} | ${runs[0].events} |`);
+}
+
+console.log(`Parser + event writer, ${(TARGET_BYTES / 1e6).toFixed(2)} MB per format in ${CHUNK}-character chunks, median of ${RUNS} (Node ${process.version})\n`);
+console.log('| format | MB/s (median) | min–max | calls | events |');
+console.log('|---|---|---|---|---|');
+for (const r of rows) console.log(r);
+
+const file = new URL('./results.json', import.meta.url);
+const all = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
+all.parser_mb_per_s = results;
+writeFileSync(file, `${JSON.stringify(all, null, 2)}\n`);
