@@ -55,6 +55,8 @@ interface Opts {
   prefill?: string;
   /** The bodies hold `<|` / `|>` on purpose: skip the token-piece check. */
   literalPieces?: boolean;
+  /** Skip the "nothing lost" check (prefill text is never output, by design). */
+  noAccounting?: boolean;
 }
 
 /** parseAll with the harmony markers, plus the token-piece check on reasoning too. */
@@ -66,6 +68,7 @@ function parse(input: string, opts: Opts = {}): Item[] {
     truncated: opts.truncated,
     prefill: opts.prefill,
     allowMarkersInText: opts.literalPieces,
+    noAccounting: opts.noAccounting,
   });
   if (!opts.literalPieces) {
     for (const chunks of [[input], chars(input), splitAt(input, [2, 9, 13, 21, 40])]) {
@@ -246,7 +249,10 @@ describe('harmony: transcripts', () => {
   });
 
   it('plain text, then harmony framing', () => {
-    expect(parse('Sure.<|channel|>final<|message|>Done.<|return|>')).toEqual([{ text: 'Sure.Done.' }]);
+    // (text of separate messages merges: checked for loss with the messages kept apart)
+    const t = 'Sure.<|channel|>final<|message|>Done.<|return|>';
+    expect(parse(t, { noAccounting: true })).toEqual([{ text: 'Sure.Done.' }]);
+    expect(accountApart(t, false, headerWords(t))).toBeNull();
     expect(parse('I will call it.<|start|>assistant<|channel|>commentary to=functions.f<|message|>{}<|call|>')).toEqual([
       { text: 'I will call it.' },
       { call: 'f', args: '{}' },
@@ -375,10 +381,10 @@ describe('harmony: prefill', () => {
       { text: 'Ok' },
     ]);
     // Held prefill text (a possible header) is not released as text later.
-    expect(parse('nd more', { prefill: 'a' })).toEqual([{ text: 'nd more' }]);
-    expect(parse('lo', { prefill: 'Hel' })).toEqual([{ text: 'lo' }]);
+    expect(parse('nd more', { prefill: 'a', noAccounting: true })).toEqual([{ text: 'nd more' }]);
+    expect(parse('lo', { prefill: 'Hel', noAccounting: true })).toEqual([{ text: 'lo' }]);
     // A prefill ending inside a body held back in a partial token.
-    expect(parse('b|> c', { prefill: '<|channel|>final<|message|>x <|', literalPieces: true })).toEqual([{ text: 'b|> c' }]);
+    expect(parse('b|> c', { prefill: '<|channel|>final<|message|>x <|', literalPieces: true, noAccounting: true })).toEqual([{ text: 'b|> c' }]);
   });
 });
 
