@@ -2,6 +2,7 @@
  * Output parsers: the registry of tool-call formats and their composition with the reasoning
  * splitter. `createOutputParser` is what the service uses for each response.
  */
+import { HARMONY_FORMAT } from './harmony.ts';
 import { HERMES_FORMAT } from './hermes.ts';
 import { prefillInto, type Prefillable } from './scanner.ts';
 import { ThinkSplitter } from './think.ts';
@@ -18,6 +19,7 @@ export type * from './types.ts';
 export { JsonCallScanner, prefillInto, type JsonCallScannerConfig, type Prefillable } from './scanner.ts';
 export { HERMES_CONFIG, HERMES_FORMAT, createHermesParser } from './hermes.ts';
 export { ThinkSplitter, type ThinkTags } from './think.ts';
+export { HARMONY_FORMAT } from './harmony.ts';
 
 /** `toolFormat: 'none'`: everything is text. */
 class PlainTextParser implements ToolCallParser {
@@ -40,6 +42,7 @@ const NONE_FORMAT: ToolFormatSpec = {
 /** The formats, in detection order (the most specific template markers first). */
 const registry = new Map<string, ToolFormatSpec>([
   ['none', NONE_FORMAT],
+  ['harmony', HARMONY_FORMAT],
   ['hermes', HERMES_FORMAT],
 ]);
 

@@ -278,6 +278,21 @@ describe('harmony: transcripts', () => {
     ]);
   });
 
+  it('lenient: a left-out end token, stray tokens in a body, a header cut off by an end token', () => {
+    const want = [{ reasoning: 'Think.' }, { text: 'Done.' }];
+    expect(parse('<|channel|>analysis<|message|>Think.<|start|>assistant<|channel|>final<|message|>Done.')).toEqual(want);
+    expect(parse('<|channel|>analysis<|message|>Think.<|channel|>final<|message|>Done.')).toEqual(want);
+    const stray = '<|channel|>analysis<|message|>Thi<|message|>nk.<|constrain|><|end|><|start|>assistant<|channel|>final<|message|>Done.';
+    expect(parse(stray, { noAccounting: true })).toEqual(want);
+    expect(accountApart(stray, false, headerWords(stray))).toBeNull();
+    expect(parse('<|channel|>analysis<|message|>Think.<|end|><|start|>assistant<|channel|>final<|end|><|start|>assistant<|channel|>final<|message|>Done.')).toEqual(want);
+    // A call whose end token was left out is closed by the next message.
+    expect(parse('<|channel|>commentary to=functions.f<|message|>{}<|start|>assistant<|channel|>final<|message|>Done.')).toEqual([
+      { call: 'f', args: '{}' },
+      { text: 'Done.' },
+    ]);
+  });
+
   it('a header with a recipient ended by <|call|> is a call without arguments', () => {
     expect(parse('<|channel|>commentary to=functions.get_time<|call|>')).toEqual([{ call: 'get_time', args: '' }]);
   });
