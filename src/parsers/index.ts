@@ -4,6 +4,7 @@
  */
 import { HARMONY_FORMAT } from './harmony.ts';
 import { HERMES_FORMAT } from './hermes.ts';
+import { PYTHONIC_FORMAT } from './pythonic.ts';
 import { prefillInto, type Prefillable } from './scanner.ts';
 import { ThinkSplitter } from './think.ts';
 import type {
@@ -20,6 +21,7 @@ export { JsonCallScanner, prefillInto, type JsonCallScannerConfig, type Prefilla
 export { HERMES_CONFIG, HERMES_FORMAT, createHermesParser } from './hermes.ts';
 export { ThinkSplitter, type ThinkTags } from './think.ts';
 export { HARMONY_FORMAT } from './harmony.ts';
+export { PYTHONIC_FORMAT } from './pythonic.ts';
 
 /** `toolFormat: 'none'`: everything is text. */
 class PlainTextParser implements ToolCallParser {
@@ -44,6 +46,7 @@ const registry = new Map<string, ToolFormatSpec>([
   ['none', NONE_FORMAT],
   ['harmony', HARMONY_FORMAT],
   ['hermes', HERMES_FORMAT],
+  ['pythonic', PYTHONIC_FORMAT],
 ]);
 
 const REASONING_FORMATS = ['think', 'none'] as const;
