@@ -5,6 +5,7 @@
 import { HARMONY_FORMAT } from './harmony.ts';
 import { HERMES_FORMAT } from './hermes.ts';
 import { PYTHONIC_FORMAT } from './pythonic.ts';
+import { QWEN3_XML_FORMAT } from './qwen3-xml.ts';
 import { prefillInto, type Prefillable } from './scanner.ts';
 import { ThinkSplitter } from './think.ts';
 import type {
@@ -22,6 +23,7 @@ export { HERMES_CONFIG, HERMES_FORMAT, createHermesParser } from './hermes.ts';
 export { ThinkSplitter, type ThinkTags } from './think.ts';
 export { HARMONY_FORMAT } from './harmony.ts';
 export { PYTHONIC_FORMAT } from './pythonic.ts';
+export { QWEN3_XML_FORMAT } from './qwen3-xml.ts';
 
 /** `toolFormat: 'none'`: everything is text. */
 class PlainTextParser implements ToolCallParser {
@@ -45,6 +47,7 @@ const NONE_FORMAT: ToolFormatSpec = {
 const registry = new Map<string, ToolFormatSpec>([
   ['none', NONE_FORMAT],
   ['harmony', HARMONY_FORMAT],
+  ['qwen3_xml', QWEN3_XML_FORMAT],
   ['hermes', HERMES_FORMAT],
   ['pythonic', PYTHONIC_FORMAT],
 ]);
