@@ -278,3 +278,33 @@ describe('tool_choice with a Llama 3.1-style template (llama3_json)', () => {
     expect(r.final.output_text).toBe(json);
   });
 });
+
+describe('format detection from chat templates', () => {
+  it('finds each model family\'s format in its template', async () => {
+    const { detectToolFormat, detectReasoningFormat, CHATML_TOOLS_TEMPLATE } = await import('../src/index.ts');
+    const { LLAMA3 } = await import('./fixtures/templates.ts');
+    expect([detectToolFormat(QWEN3.chat_template), detectReasoningFormat(QWEN3.chat_template)]).toEqual(['hermes', 'think']);
+    expect([detectToolFormat(LLAMA31_JSON_TOOLS_TEMPLATE), detectReasoningFormat(LLAMA31_JSON_TOOLS_TEMPLATE)]).toEqual(['llama3_json', 'none']);
+    expect(detectToolFormat(CHATML_TOOLS_TEMPLATE)).toBe('hermes');
+    // Llama 3.0's template has no tools at all.
+    expect(detectToolFormat(LLAMA3.chat_template)).toBe('none');
+    // Markers of the other families, as their templates write them.
+    expect(detectToolFormat("{{- '<tool_call>\\n<function=' + tool_call.name + '>\\n' }}")).toBe('qwen3_xml');
+    expect(detectToolFormat("{{- '<|start|>assistant<|channel|>analysis<|message|>' }}")).toBe('harmony');
+    expect(detectToolFormat("{{- '[TOOL_CALLS]' + name + '[ARGS]' + args }}")).toBe('mistral_v11');
+    expect(detectToolFormat("{{- '[TOOL_CALLS][' + calls + ']' }}")).toBe('mistral');
+    expect(detectToolFormat("{{- '<|tool_call_start|>[' }}")).toBe('pythonic');
+    expect(detectToolFormat("{{- '<|system|>' + '<|tool|>' + tools + '<|/tool|>' }}")).toBe('phi4_mini_json');
+  });
+
+  it('the scripted engine takes its formats from the template it is given', async () => {
+    const { engine, requests } = recordingEngine('{"name": "get_weather", "parameters": {"city": "Oslo"}}', {
+      chatTemplate: LLAMA31_JSON_TOOLS_TEMPLATE,
+    });
+    expect(engine.models()[0]).toMatchObject({ toolFormat: 'llama3_json', reasoningFormat: 'none' });
+    const final = await sdkClient(SDKS[0].Ctor, createResponsesService({ engine }))
+      .responses.create({ model: 'scripted-test', input: 'Oslo?', tools: TOOLS as never });
+    expect(requests).toHaveLength(1);
+    expect(final.output.map((o) => (o.type === 'function_call' ? o.name : o.type))).toEqual(['get_weather']);
+  });
+});

@@ -4,6 +4,9 @@
  */
 import { HARMONY_FORMAT } from './harmony.ts';
 import { HERMES_FORMAT } from './hermes.ts';
+import { LLAMA3_JSON_FORMAT } from './llama3-json.ts';
+import { MISTRAL_FORMAT, MISTRAL_V11_FORMAT } from './mistral.ts';
+import { PHI4_MINI_JSON_FORMAT } from './phi4-mini.ts';
 import { PYTHONIC_FORMAT } from './pythonic.ts';
 import { QWEN3_XML_FORMAT } from './qwen3-xml.ts';
 import { prefillInto, type Prefillable } from './scanner.ts';
@@ -24,6 +27,9 @@ export { ThinkSplitter, type ThinkTags } from './think.ts';
 export { HARMONY_FORMAT } from './harmony.ts';
 export { PYTHONIC_FORMAT } from './pythonic.ts';
 export { QWEN3_XML_FORMAT } from './qwen3-xml.ts';
+export { LLAMA3_JSON_FORMAT } from './llama3-json.ts';
+export { MISTRAL_FORMAT, MISTRAL_V11_FORMAT } from './mistral.ts';
+export { PHI4_MINI_JSON_FORMAT } from './phi4-mini.ts';
 
 /** `toolFormat: 'none'`: everything is text. */
 class PlainTextParser implements ToolCallParser {
@@ -49,7 +55,11 @@ const registry = new Map<string, ToolFormatSpec>([
   ['harmony', HARMONY_FORMAT],
   ['qwen3_xml', QWEN3_XML_FORMAT],
   ['hermes', HERMES_FORMAT],
+  ['mistral_v11', MISTRAL_V11_FORMAT],
+  ['mistral', MISTRAL_FORMAT],
+  ['phi4_mini_json', PHI4_MINI_JSON_FORMAT],
   ['pythonic', PYTHONIC_FORMAT],
+  ['llama3_json', LLAMA3_JSON_FORMAT],
 ]);
 
 const REASONING_FORMATS = ['think', 'none'] as const;

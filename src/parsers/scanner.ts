@@ -37,7 +37,10 @@ export interface JsonCallScannerConfig {
   start: readonly string[];
   /** Marker that closes a block, e.g. `'</tool_call>'`. Without it a block ends after its last call. */
   end?: string;
-  /** The calls of a block form a JSON array `[call, call, …]` (mistral, phi4_mini_json, jamba). */
+  /**
+   * The calls of a block form a JSON array `[call, call, …]` (mistral, phi4_mini_json, jamba). A lone
+   * call object without the brackets is taken too.
+   */
   list?: boolean;
   /**
    * Separator between consecutive calls of one block (outside a list), e.g. `';'` for llama3_json.
@@ -893,6 +896,11 @@ export class JsonCallScanner implements ToolCallParser, Prefillable {
             break;
           }
           const kind = this.keyKind;
+          if (this.bare && c !== LBRACE && c !== LBRACK && c !== QUOTE) {
+            // Not a JSON value after `[ARGS]`: the call ends without arguments, what follows is text.
+            this.malformed(s, i);
+            break;
+          }
           if (kind === K_NAME) {
             if (c === QUOTE) {
               this.os = O_NAME;

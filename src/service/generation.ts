@@ -178,9 +178,12 @@ export function prepareGeneration(req: CreateRequest, engine: Engine, templates:
         }
         const n = ev.tokenIds?.length ?? ev.tokens ?? 1;
         counted += n;
-        if (parser.inReasoning) reasoningTokens += n;
+        const wasReasoning = parser.inReasoning;
+        const deltas = parser.push(ev.text);
+        // A chunk's tokens are reasoning tokens when it began inside reasoning or produced some.
+        if (wasReasoning || deltas.some((d) => d.type === 'reasoning')) reasoningTokens += n;
         const batch: ResponseStreamEvent[] = [];
-        write(parser.push(ev.text), batch);
+        write(deltas, batch);
         if (writer.ended) {
           // The writer failed the response (broken call arguments): stop the engine, end the stream.
           stop.abort('response failed');

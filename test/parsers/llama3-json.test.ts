@@ -6,7 +6,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createOutputParser, registerToolFormat } from '../../src/parsers/index.ts';
+import { createOutputParser } from '../../src/parsers/index.ts';
 import { LLAMA3_JSON_FORMAT, createLlama3JsonParser } from '../../src/parsers/llama3-json.ts';
 import type { OutputDelta } from '../../src/parsers/types.ts';
 import {
@@ -22,7 +22,6 @@ import {
   summarize,
 } from './harness.ts';
 
-registerToolFormat(LLAMA3_JSON_FORMAT);
 
 const MARKERS = ['<|python_tag|>'];
 const llama: Make = () => createLlama3JsonParser();
@@ -250,9 +249,34 @@ describe('llama3_json: prefills (tool_choice)', () => {
   });
 });
 
+describe('llama3_json: template markers', () => {
+  const matches = (tpl: string) => LLAMA3_JSON_FORMAT.templateMarkers.some((ms) => ms.every((m) => tpl.includes(m)));
+
+  it('the JSON tool-calling templates of Llama 3.1/3.2/3.3 (official and vLLM) match', () => {
+    const json32 =
+      '{{- "<|start_header_id|>system<|end_header_id|>\\n\\n" }}{%- if tools is not none %}{{- "Environment: ipython\\n" }}{%- endif %}' +
+      '{{- \'Respond in the format {"name": function name, "parameters": dictionary of argument name and its value}.\' }}';
+    const official31 =
+      "{{- '<|start_header_id|>assistant<|end_header_id|>\\n\\n' -}}{%- if builtin_tools is defined and tool_call.name in builtin_tools %}" +
+      "{{- '<|python_tag|>' + tool_call.name + '.call(' }}";
+    expect(matches(json32)).toBe(true);
+    expect(matches(official31)).toBe(true);
+  });
+
+  it('plain Llama 3, the pythonic template, Llama 4 and ChatML templates do not', () => {
+    const llama3 = "{% set content = '<|start_header_id|>' + message['role'] + '<|end_header_id|>\\n\\n' + message['content'] | trim + '<|eot_id|>' %}";
+    const pythonic =
+      '{{- "<|start_header_id|>system<|end_header_id|>\\n\\n" }}' +
+      "{{- 'Respond in the format [func_name1(params_name1=params_value1, params_name2=params_value2...), func_name2(params)] ' }}";
+    const llama4 = '{{- "<|header_start|>system<|header_end|>" }}{{- \'{"name": function name, "parameters": dictionary of argument name and its value}\' }}';
+    const chatml = '<|im_start|>system\n<tools></tools><tool_call>\n{"name": <function-name>, "arguments": <args-json-object>}\n</tool_call><|im_end|>';
+    for (const tpl of [llama3, pythonic, llama4, chatml]) expect(matches(tpl)).toBe(false);
+  });
+});
+
 // --- generated transcripts ---------------------------------------------------------------------
 
-const STEMS = /<\|python_tag\|?/;
+const STEMS = /<\|python_tag\|/;
 
 const fragment = fc.oneof(
   fc.constantFrom('<', '<|', '<|py', '<|python_', '<|python_tag', '{', '}', '[', ']', ';', '"', '\\', ':', ','),
@@ -318,8 +342,16 @@ const groupArb = fc.record({
   seps: fc.array(fc.constantFrom('; ', ';', ' ; ', ';\n'), { minLength: 3, maxLength: 3 }),
 });
 
-const transcriptArb: fc.Arbitrary<Transcript> = fc
-  .array(fc.oneof(textArb.map((text) => ({ text }) as Segment), groupArb as fc.Arbitrary<Segment>), { maxLength: 5 })
+/** Markup that is not a call (and can't become one, whatever follows): released as text verbatim. */
+const malformedArb: fc.Arbitrary<Segment> = fc
+  .tuple(
+    fc.constantFrom('', '\n', ' '),
+    fc.constantFrom('brave_search.call(query="llamas")', '{"foo": 1}', '[1]', '{"name": 5}', ' not json'),
+  )
+  .map(([ws, body]) => ({ text: `${ws}<|python_tag|>${body}` }));
+
+const transcriptOf = (segment: fc.Arbitrary<Segment>): fc.Arbitrary<Transcript> => fc
+  .array(segment, { maxLength: 5 })
   .map((segments) => {
     let input = '';
     const answer: Array<{ text: string } | { call: string; args: string }> = [];
@@ -339,18 +371,31 @@ const transcriptArb: fc.Arbitrary<Transcript> = fc
       for (const c of s.calls) answer.push({ call: c.name, args: c.args });
       bareOk = true;
     }
+    // Whitespace-only text is dropped when there is a call; so is stray `}` right after a call (a doubled
+    // closing brace of the call object).
     const hasCall = answer.some((a) => 'call' in a);
     const expected: Item[] = answer.filter(
-      (a) => !('text' in a) || (a.text !== '' && !(hasCall && /^[ \t\n\r]*$/.test(a.text))),
+      (a, k) =>
+        !('text' in a) ||
+        (a.text !== '' &&
+          !(hasCall && /^[ \t\n\r]*$/.test(a.text)) &&
+          !(k > 0 && 'call' in answer[k - 1] && /^[ \t\n\r}]*$/.test(a.text))),
     );
     return { input, expected };
   });
 
-function check(make: Make, input: string, points: number[]): OutputDelta[] {
+const transcriptArb = transcriptOf(fc.oneof(textArb.map((text) => ({ text }) as Segment), groupArb as fc.Arbitrary<Segment>))
+  // (adjacent text segments can join into a marker stem)
+  .filter((t) => t.expected.every((item) => !('text' in item) || !STEMS.test(item.text)));
+const malformedTranscriptArb = transcriptOf(
+  fc.oneof(textArb.map((text) => ({ text }) as Segment), groupArb as fc.Arbitrary<Segment>, malformedArb),
+);
+
+function check(make: Make, input: string, points: number[], allowMarkersInText = false): OutputDelta[] {
   const whole = feed(make, [input]);
   const single = feed(make, chars(input));
   const random = feed(make, splitAt(input, points));
-  for (const d of [whole, single, random]) checkInvariants(d, { markers: MARKERS });
+  for (const d of [whole, single, random]) checkInvariants(d, { markers: MARKERS, allowMarkersInText });
   const merged = merge(whole);
   expect(merge(single)).toEqual(merged);
   expect(merge(random)).toEqual(merged);
@@ -368,6 +413,24 @@ describe('llama3_json: properties', () => {
         expect(summarize(check(llama, input, points))).toEqual(expected);
       }),
       { numRuns: 500 },
+    );
+  });
+
+  it('generated transcripts with markup that is not a call: that is text, verbatim', () => {
+    fc.assert(
+      fc.property(malformedTranscriptArb, fc.array(fc.nat(), { maxLength: 20 }), ({ input, expected }, points) => {
+        expect(summarize(check(llama, input, points, true))).toEqual(expected);
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it('what the pushes emitted so far is always a prefix of the final result', () => {
+    fc.assert(
+      fc.property(malformedTranscriptArb, fc.array(fc.nat(), { maxLength: 30 }), ({ input }, points) => {
+        expectNoRetraction(llama, input, points);
+      }),
+      { numRuns: 400 },
     );
   });
 
@@ -414,3 +477,31 @@ describe('llama3_json: properties', () => {
     );
   });
 });
+
+/** Feeding `input` split at `points`: each push's deltas continue what the whole run produces. */
+function expectNoRetraction(make: Make, input: string, points: number[]): void {
+  const final = merge(feed(make, [input]));
+  const p = make();
+  // Walk the final deltas along with what is pushed: item k, `off` characters of it seen.
+  let k = 0;
+  let off = 0;
+  const step = (d: OutputDelta) => {
+    if (off > 0 && !('text' in d && final[k].type === d.type && off < (final[k] as { text: string }).text.length)) {
+      k++;
+      off = 0;
+    }
+    const f = final[k];
+    expect(f?.type).toBe(d.type);
+    if ('text' in d) {
+      expect((f as { text: string }).text.startsWith(d.text, off)).toBe(true);
+      off += d.text.length;
+    } else {
+      expect(d).toEqual(f);
+      k++;
+    }
+  };
+  for (const c of splitAt(input, points)) p.push(c).forEach(step);
+  p.end().forEach(step);
+  if (off > 0) k++;
+  expect(k).toBe(final.length);
+}
