@@ -119,9 +119,9 @@ export class EventWriter {
     ];
   }
 
-  push(delta: OutputDelta): ResponseStreamEvent[] {
+  /** Writes the events for one delta; they are appended to `out` (a new array by default), which is returned. */
+  push(delta: OutputDelta, out: ResponseStreamEvent[] = []): ResponseStreamEvent[] {
     if (this.ended_) throw new Error('EventWriter: push after the terminal event');
-    const out: ResponseStreamEvent[] = [];
     switch (delta.type) {
       case 'text': {
         if (!delta.text) break;
@@ -174,7 +174,10 @@ export class EventWriter {
           args !== '' && !isJsonObject(args)
             ? `The model wrote arguments for '${item.name}' that are not a JSON object: ${clip(args)}`
             : this.validateArguments?.(item.name, args);
-        if (problem) return this.fail({ code: 'tool_arguments_invalid', message: problem });
+        if (problem) {
+          out.push(...this.fail({ code: 'tool_arguments_invalid', message: problem }));
+          return out;
+        }
         this.closeOpen('completed', out);
         break;
       }
@@ -263,49 +266,53 @@ export class EventWriter {
     this.pendingSpace = '';
     const index = this.nextIndex++;
     if (kind === 'message') {
-      const item: OpenItem = { kind, id: newId('msg'), index, parts: [] };
-      this.open = item;
+      const id = newId('msg');
+      this.open = { kind, id, index, parts: [] };
       out.push(
-        this.event('response.output_item.added', {
+        asEvent({
+          type: 'response.output_item.added',
+          sequence_number: this.seq++,
           output_index: index,
-          item: { id: item.id, type: 'message', status: 'in_progress', content: [], role: 'assistant' },
+          item: { id, type: 'message', status: 'in_progress', content: [], role: 'assistant' },
         }),
-        this.event('response.content_part.added', {
-          item_id: item.id,
+        asEvent({
+          type: 'response.content_part.added',
+          sequence_number: this.seq++,
+          item_id: id,
           output_index: index,
           content_index: 0,
           part: { type: 'output_text', annotations: [], logprobs: [], text: '' },
         }),
       );
     } else if (kind === 'reasoning') {
-      const item: OpenItem = { kind, id: newId('rs'), index, parts: [] };
-      this.open = item;
+      const id = newId('rs');
+      this.open = { kind, id, index, parts: [] };
       out.push(
-        this.event('response.output_item.added', {
+        asEvent({
+          type: 'response.output_item.added',
+          sequence_number: this.seq++,
           output_index: index,
-          item: { id: item.id, type: 'reasoning', summary: [], content: [], status: 'in_progress' },
+          item: { id, type: 'reasoning', summary: [], content: [], status: 'in_progress' },
         }),
-        this.event('response.content_part.added', {
-          item_id: item.id,
+        asEvent({
+          type: 'response.content_part.added',
+          sequence_number: this.seq++,
+          item_id: id,
           output_index: index,
           content_index: 0,
           part: { type: 'reasoning_text', text: '' },
         }),
       );
     } else {
-      const item: OpenItem = { kind, id: newId('fc'), callId: newId('call'), name, index, parts: [] };
-      this.open = item;
+      const id = newId('fc');
+      const callId = newId('call');
+      this.open = { kind, id, callId, name, index, parts: [] };
       out.push(
-        this.event('response.output_item.added', {
+        asEvent({
+          type: 'response.output_item.added',
+          sequence_number: this.seq++,
           output_index: index,
-          item: {
-            id: item.id,
-            type: 'function_call',
-            status: 'in_progress',
-            arguments: '',
-            call_id: item.callId,
-            name,
-          },
+          item: { id, type: 'function_call', status: 'in_progress', arguments: '', call_id: callId, name },
         }),
       );
     }
@@ -347,41 +354,39 @@ export class EventWriter {
     if (!item) return;
     this.open = null;
     const text = item.parts.join('');
-    const common = { item_id: item.id, output_index: item.index };
+    const { id, index } = item;
     let final: ResponseOutputItem;
+    // Events are built as literals (no spread): one per item event, and they must stay cheap.
     if (item.kind === 'message') {
       const part = { type: 'output_text' as const, annotations: [], logprobs: [], text };
       out.push(
-        this.event('response.output_text.done', { ...common, content_index: 0, text, logprobs: [] }),
-        this.event('response.content_part.done', { ...common, content_index: 0, part }),
+        asEvent({ type: 'response.output_text.done', sequence_number: this.seq++, item_id: id, output_index: index, content_index: 0, text, logprobs: [] }),
+        asEvent({ type: 'response.content_part.done', sequence_number: this.seq++, item_id: id, output_index: index, content_index: 0, part }),
       );
-      final = { id: item.id, type: 'message', status, content: [part], role: 'assistant' } satisfies ResponseOutputMessage;
+      final = { id, type: 'message', status, content: [part], role: 'assistant' } satisfies ResponseOutputMessage;
     } else if (item.kind === 'reasoning') {
       const part = { type: 'reasoning_text' as const, text };
       out.push(
-        this.event('response.reasoning_text.done', { ...common, content_index: 0, text }),
-        this.event('response.content_part.done', { ...common, content_index: 0, part }),
+        asEvent({ type: 'response.reasoning_text.done', sequence_number: this.seq++, item_id: id, output_index: index, content_index: 0, text }),
+        asEvent({ type: 'response.content_part.done', sequence_number: this.seq++, item_id: id, output_index: index, content_index: 0, part }),
       );
-      final = { id: item.id, type: 'reasoning', summary: [], content: [part], status } satisfies ResponseReasoningItem;
+      final = { id, type: 'reasoning', summary: [], content: [part], status } satisfies ResponseReasoningItem;
     } else {
       let args = text;
       if (status === 'completed' && item.parts.length === 0) {
         // A call without arguments: one "{}" delta, so strict clients can JSON.parse it (§6.6).
         args = '{}';
-        out.push(this.event('response.function_call_arguments.delta', { ...common, delta: args }));
+        out.push(asEvent({ type: 'response.function_call_arguments.delta', sequence_number: this.seq++, item_id: id, output_index: index, delta: args }));
       }
       // `.done` only follows at least one delta (vLLM's stack check; §7 case 15).
-      if (args) out.push(this.event('response.function_call_arguments.done', { ...common, arguments: args, name: item.name }));
-      final = {
-        id: item.id,
-        type: 'function_call',
-        status,
-        arguments: args,
-        call_id: item.callId,
-        name: item.name,
-      } satisfies ResponseFunctionToolCall;
+      if (args) {
+        out.push(
+          asEvent({ type: 'response.function_call_arguments.done', sequence_number: this.seq++, item_id: id, output_index: index, arguments: args, name: item.name }),
+        );
+      }
+      final = { id, type: 'function_call', status, arguments: args, call_id: item.callId, name: item.name } satisfies ResponseFunctionToolCall;
     }
-    out.push(this.event('response.output_item.done', { output_index: item.index, item: final }));
+    out.push(asEvent({ type: 'response.output_item.done', sequence_number: this.seq++, output_index: index, item: final }));
     this.done.push({ item: final, status });
   }
 }

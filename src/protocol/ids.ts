@@ -2,12 +2,25 @@
 
 const HEX = '0123456789abcdef';
 
+// Random bytes are drawn from the platform's CSPRNG in blocks: one call per id would dominate the
+// cost of writing a response with many short items.
+const pool = new Uint8Array(4096);
+let used = pool.length;
+
+const HEX_CODES = Array.from(HEX, (c) => c.charCodeAt(0));
+const codes: number[] = [];
+
 function randomHex(length: number): string {
-  const bytes = new Uint8Array(Math.ceil(length / 2));
-  crypto.getRandomValues(bytes);
-  let out = '';
-  for (const b of bytes) out += HEX[b >> 4] + HEX[b & 15];
-  return out.slice(0, length);
+  const bytes = Math.ceil(length / 2);
+  if (used + bytes > pool.length) {
+    crypto.getRandomValues(pool);
+    used = 0;
+  }
+  codes.length = 0;
+  for (let i = used; i < used + bytes; i++) codes.push(HEX_CODES[pool[i] >> 4], HEX_CODES[pool[i] & 15]);
+  used += bytes;
+  codes.length = length;
+  return String.fromCharCode(...codes);
 }
 
 export type IdKind = 'resp' | 'msg' | 'fc' | 'call' | 'rs';

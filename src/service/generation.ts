@@ -156,7 +156,7 @@ export function prepareGeneration(req: CreateRequest, engine: Engine, templates:
       for (const d of deltas) {
         if (writer.ended || writer.completedCalls >= callLimit) break; // a call beyond the limit is not emitted
         if (forced && d.type === 'text') continue; // a forced call: no message item
-        for (const ev of writer.push(d)) batch.push(ev);
+        writer.push(d, batch);
       }
     };
 
