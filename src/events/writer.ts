@@ -77,6 +77,7 @@ export class EventWriter {
   private readonly done: Array<{ item: ResponseOutputItem; status: ItemStatus }> = [];
   private nextIndex = 0;
   private ended_ = false;
+  private completedCalls_ = 0;
   private readonly base: WireResponse;
 
   /**
@@ -96,14 +97,7 @@ export class EventWriter {
 
   /** Number of function calls closed as completed so far. */
   get completedCalls(): number {
-    let n = 0;
-    for (const d of this.done) if (d.item.type === 'function_call' && d.status === 'completed') n++;
-    return n;
-  }
-
-  /** True when a function call item is open (started, arguments not complete). */
-  get inCall(): boolean {
-    return this.open?.kind === 'call';
+    return this.completedCalls_;
   }
 
   /** True once a terminal event was written. */
@@ -388,5 +382,6 @@ export class EventWriter {
     }
     out.push(asEvent({ type: 'response.output_item.done', sequence_number: this.seq++, output_index: index, item: final }));
     this.done.push({ item: final, status });
+    if (item.kind === 'call' && status === 'completed') this.completedCalls_++;
   }
 }
