@@ -24,3 +24,5 @@ export { EventWriter } from './events/writer.ts';
 export { encodeSseEvent, SSE_CONTENT_TYPE } from './events/sse.ts';
 export { ChatTemplate, CHATML_TOOLS_TEMPLATE } from './prompt/chat.ts';
 export type { ChatMessage } from './prompt/chat.ts';
+export { transformersEngine } from './engines/transformers.ts';
+export { probeDevice, chooseDtype } from './engines/device.ts';
