@@ -4,7 +4,8 @@
  */
 import { createServer as createNetServer } from 'node:net';
 import { chromium, type Browser } from 'playwright-core';
-import { createServer, type ViteDevServer } from 'vite';
+import { createServer, type Plugin, type ViteDevServer } from 'vite';
+import { serveDir } from '../vite.config.ts';
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -35,11 +36,27 @@ export interface AppServer {
   close(): Promise<void>;
 }
 
-export async function startApp(): Promise<AppServer> {
+const REPO = new URL('..', import.meta.url).pathname;
+
+/**
+ * The app's dev server. `harness: true` serves the repository root instead of the demo (for the e2e
+ * pages under /e2e/pages/), with test models mounted: /models/ (../shared/models, e.g. stories260K)
+ * and /fixtures/ (generated decoders in .fixtures/).
+ */
+export async function startApp(opts: { harness?: boolean } = {}): Promise<AppServer> {
   const port = await freePort();
+  const mounts: Plugin = {
+    name: 'e2e:test-models',
+    configureServer(server) {
+      server.middlewares.use(serveDir('/models/', `${REPO}../shared/models`));
+      server.middlewares.use(serveDir('/fixtures/', `${REPO}.fixtures`));
+    },
+  };
   const server: ViteDevServer = await createServer({
-    configFile: new URL('../vite.config.ts', import.meta.url).pathname,
+    configFile: `${REPO}vite.config.ts`,
     logLevel: 'error',
+    ...(opts.harness ? { root: REPO } : {}),
+    plugins: [mounts],
     server: { port, strictPort: true, host: '127.0.0.1' },
   });
   await server.listen();

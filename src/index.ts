@@ -26,3 +26,7 @@ export { ChatTemplate, CHATML_TOOLS_TEMPLATE } from './prompt/chat.ts';
 export type { ChatMessage } from './prompt/chat.ts';
 export { transformersEngine } from './engines/transformers.ts';
 export { probeDevice, chooseDtype } from './engines/device.ts';
+export { webllmEngine } from './engines/webllm.ts';
+export { createWorkerRuntime } from './browser/runtime.ts';
+export type { WorkerRuntime, WorkerRuntimeOptions } from './browser/runtime.ts';
+export type { EngineConfig, HostStatus } from './browser/host.ts';

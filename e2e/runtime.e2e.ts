@@ -1,0 +1,146 @@
+/**
+ * The worker runtime in real Chromium: transformers.js on ONNX Runtime Web (WebGPU through
+ * SwiftShader here, and WASM), with the real stories260K model served by the app.
+ */
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { launchBrowser, startApp, type AppServer } from './browser.ts';
+
+const REFERENCE =
+  'Once upon a time, there was a little girl named Lily. She loved to play outside in the park. One day, she saw a big, red ball.';
+
+let app: AppServer;
+let browser: Browser;
+
+beforeAll(async () => {
+  app = await startApp({ harness: true });
+  browser = await launchBrowser();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await app?.close();
+});
+
+async function harnessPage(): Promise<Page> {
+  const page = await browser.newPage();
+  page.on('pageerror', (e) => console.error('[page error]', e.message));
+  await page.goto(`${app.url}/e2e/pages/runtime.html`);
+  await page.waitForSelector('body[data-ready="1"]');
+  return page;
+}
+
+for (const device of ['webgpu', 'wasm'] as const) {
+  test(`stories260K on ${device}: greedy 40 tokens of "Once upon a time" stream as output_text deltas`, async () => {
+    const page = await harnessPage();
+    const result = await page.evaluate(async (device) => {
+      const h = (window as any).harness;
+      const rt = h.start('/models/stories260K', { device, dtype: 'fp32' });
+      const status = await rt.ready;
+      const client = h.client(rt);
+      const stream = client.responses.stream({ model: 'stories260K', input: 'Once upon a time', temperature: 0, max_output_tokens: 40 });
+      const deltas: string[] = [];
+      for await (const ev of stream) if (ev.type === 'response.output_text.delta') deltas.push(ev.delta);
+      const final = await stream.finalResponse();
+      return { status, deltas, text: final.output_text, usage: final.usage, state: final.status };
+    }, device);
+    expect(result.status.info.device).toBe(device);
+    expect('Once upon a time' + result.text).toBe(REFERENCE);
+    expect(result.deltas.length).toBeGreaterThan(20);
+    expect(result.usage).toMatchObject({ input_tokens: 5, output_tokens: 40, total_tokens: 45 });
+    expect(result.state).toBe('incomplete'); // stopped by max_output_tokens
+    await page.close();
+  });
+}
+
+test('abort mid-generation, then a second request on the same runtime succeeds', async () => {
+  const page = await harnessPage();
+  const result = await page.evaluate(async () => {
+    const h = (window as any).harness;
+    const rt = h.start('/models/stories260K', { device: 'wasm', dtype: 'fp32' });
+    await rt.ready;
+    const client = h.client(rt);
+    const controller = new AbortController();
+    const stream = client.responses.stream(
+      { model: 'stories260K', input: 'Once upon a time', temperature: 0, max_output_tokens: 400 },
+      { signal: controller.signal },
+    );
+    let deltas = 0;
+    let error = '';
+    try {
+      for await (const ev of stream) {
+        if (ev.type === 'response.output_text.delta' && ++deltas === 5) controller.abort();
+      }
+    } catch (e) {
+      error = e instanceof h.OpenAI.APIUserAbortError ? 'APIUserAbortError' : String(e);
+    }
+    const again = await client.responses.create({ model: 'stories260K', input: 'Once upon a time', temperature: 0, max_output_tokens: 40 });
+    return { deltas, error, text: again.output_text, usage: again.usage };
+  });
+  expect(result.deltas).toBe(5);
+  expect(result.error).toMatch(/^APIUserAbortError/);
+  expect('Once upon a time' + result.text).toBe(REFERENCE);
+  expect(result.usage.output_tokens).toBe(40);
+  await page.close();
+});
+
+test('the worker is terminated mid-stream: the page sees response.failed, and a reload of the runtime works', async () => {
+  const page = await harnessPage();
+  const result = await page.evaluate(async () => {
+    const h = (window as any).harness;
+    const rt = h.start('/models/stories260K', { device: 'wasm', dtype: 'fp32' }, 1000, 8000);
+    await rt.ready;
+    const res = await rt.fetch('/v1/responses', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'stories260K', input: 'Once upon a time', temperature: 0, max_output_tokens: 2000, stream: true }),
+    });
+    const reader = res.body.getReader();
+    const decoder = new TextDecoder();
+    let text = '';
+    let killed = false;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      text += decoder.decode(value, { stream: true });
+      if (!killed && (text.match(/output_text\.delta/g) ?? []).length >= 3) {
+        killed = true;
+        rt.worker.terminate(); // as if the browser killed it: the runtime is not told
+      }
+    }
+    const types = [...text.matchAll(/^event: (.+)$/gm)].map((m) => m[1]);
+    if (!text.includes('event: response.failed')) return { types, tail: text.slice(-400) } as any;
+    const failed = JSON.parse(text.split('event: response.failed\ndata: ')[1].split('\n')[0]);
+    const before = await rt.status();
+    await rt.load();
+    const again = await h.client(rt).responses.create({ model: 'stories260K', input: 'Once upon a time', temperature: 0, max_output_tokens: 10 });
+    return { types, failed, alive: before.alive, again: again.output_text };
+  });
+  expect(result.types.slice(-2), JSON.stringify(result).slice(0, 1500)).toEqual(["error", "response.failed"]);
+  expect(result.types[0]).toBe('response.created');
+  expect(result.failed.response).toMatchObject({ status: 'failed', error: { code: 'worker_crashed' } });
+  expect(result.alive).toBe(false);
+  expect(result.again).toBe(', there was a little girl named Lily');
+  await page.close();
+});
+
+test('a model variant that needs shader-f16 on SwiftShader falls back to fp32, or fails with unsupported_device', async () => {
+  const page = await harnessPage();
+  const result = await page.evaluate(async () => {
+    const h = (window as any).harness;
+    const report = await h.probeDevice();
+    // The model has an fp32 variant: the f16 request falls back to it.
+    const rt = h.start('/models/stories260K', { device: 'webgpu', dtype: 'q4f16', availableDtypes: ['fp32', 'q4f16'] });
+    const status = await rt.ready;
+    // A model with only f16 variants cannot run here: a clear error, not an ONNX Runtime trace.
+    const rt2 = h.start('/models/stories260K', { device: 'webgpu', dtype: 'fp16', availableDtypes: ['fp16', 'q4f16'] });
+    const error = await rt2.ready.then(() => null, (e: any) => ({ code: e.code, message: e.message }));
+    return { report, status, error };
+  });
+  expect(result.report).toMatchObject({ backend: 'webgpu', shaderF16: false });
+  expect(result.report.adapter.architecture).toBe('swiftshader');
+  expect(result.status.info).toMatchObject({ device: 'webgpu', dtype: 'fp32' });
+  expect(result.error?.code).toBe('unsupported_device');
+  expect(result.error?.message).toMatch(/shader-f16/);
+  await page.close();
+});

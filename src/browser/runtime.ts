@@ -1,0 +1,282 @@
+/**
+ * The page side of the runtime: a Web Worker hosts the engine and the ResponsesService; the page gets
+ * a fetch-compatible function serving `/v1/*` (give it to the official SDK as `fetch`),
+ * `responses.create` with the SDK's semantics, and load/unload/status.
+ *
+ * A worker that dies (terminated, crashed, out of memory) ends every in-flight stream with `error` +
+ * `response.failed` (code `worker_crashed`); `load()` starts a new worker.
+ */
+import * as Comlink from 'comlink';
+import './errors.ts';
+import { createParser, type EventSourceMessage } from 'eventsource-parser';
+import type {
+  Response as OpenAIResponse,
+  ResponseCreateParamsNonStreaming,
+  ResponseCreateParamsStreaming,
+  ResponseStreamEvent,
+} from 'openai/resources/responses/responses';
+import type { EngineConfig, HostStatus, WorkerHost } from './host.ts';
+
+export interface WorkerRuntimeOptions {
+  /** Hub id or URL of a served model folder (transformers.js), or a WebLLM model id. */
+  model: string;
+  /** Which engine (default `transformers`). */
+  engine?: EngineConfig['engine'];
+  /** Engine options (device, dtype, wasmPaths, toolFormat, …). */
+  engineOptions?: Record<string, unknown>;
+  /** Download / load progress. */
+  onProgress?: (progress: unknown) => void;
+  /** Makes the worker (default: the package's worker entry). */
+  createWorker?: () => Worker;
+  /** How long a silent stream waits before the runtime checks that the worker is alive (ms, default 3000). */
+  livenessMs?: number;
+  /**
+   * How long that check waits for an answer before the worker is declared dead (ms, default 10000).
+   * Generous on purpose: a worker busy inside one long GPU/WASM step answers late, a dead one never.
+   */
+  pingTimeoutMs?: number;
+}
+
+export interface WorkerRuntime {
+  /** Resolves when the model is loaded (rejects with the load error). */
+  readonly ready: Promise<HostStatus>;
+  /** The worker in use (for diagnostics). */
+  readonly worker: Worker;
+  fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response>;
+  responses: {
+    create(body: ResponseCreateParamsStreaming, options?: { signal?: AbortSignal }): Promise<AsyncIterable<ResponseStreamEvent>>;
+    create(body: ResponseCreateParamsNonStreaming, options?: { signal?: AbortSignal }): Promise<OpenAIResponse>;
+  };
+  /** Loads a model (the same one again by default), in a new worker if the old one died. */
+  load(next?: Partial<Pick<WorkerRuntimeOptions, 'model' | 'engine' | 'engineOptions'>>): Promise<HostStatus>;
+  unload(): Promise<void>;
+  status(): Promise<HostStatus & { alive: boolean }>;
+  /** Stops the worker; in-flight requests end with `response.failed`. */
+  terminate(): void;
+}
+
+const defaultWorker = () => new Worker(new URL('../../worker/worker.ts', import.meta.url), { type: 'module' });
+
+const SSE = 'text/event-stream';
+
+function sseRecord(event: Record<string, unknown>): string {
+  return `event: ${String(event.type)}\ndata: ${JSON.stringify(event)}\n\n`;
+}
+
+export function createWorkerRuntime(options: WorkerRuntimeOptions): WorkerRuntime {
+  const make = options.createWorker ?? defaultWorker;
+  const livenessMs = options.livenessMs ?? 3000;
+  const pingTimeoutMs = options.pingTimeoutMs ?? 10_000;
+  let config: EngineConfig = { engine: options.engine ?? 'transformers', model: options.model, options: options.engineOptions };
+  let worker!: Worker;
+  let host!: Comlink.Remote<WorkerHost>;
+  let alive = false;
+  let ready!: Promise<HostStatus>;
+  /** In-flight streams: how to end each one if the worker dies. */
+  const inflight = new Set<(code: string, message: string) => void>();
+
+  const progress = Comlink.proxy((p: unknown) => options.onProgress?.(p));
+
+  function died(message: string) {
+    if (!alive) return;
+    alive = false;
+    for (const end of [...inflight]) end('worker_crashed', message);
+    inflight.clear();
+  }
+
+  function start(): Promise<HostStatus> {
+    worker = make();
+    alive = true;
+    worker.addEventListener('error', (e) => died(`The model worker crashed: ${e.message || 'unknown error'}.`));
+    host = Comlink.wrap<WorkerHost>(worker);
+    const loading = host.load(config, progress);
+    loading.catch(() => {});
+    return loading;
+  }
+  ready = start();
+
+  /** True when the worker answers within `ms`. */
+  async function ping(ms: number): Promise<boolean> {
+    if (!alive) return false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+    try {
+      return await Promise.race([host.ping().then(() => true), timeout]);
+    } catch {
+      return false;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /**
+   * Wraps the worker's SSE body: passes bytes through, remembers the response object, and if the worker
+   * dies before the terminal event, ends the stream itself with `error` + `response.failed`.
+   */
+  function guard(body: ReadableStream<Uint8Array>, signal: AbortSignal): ReadableStream<Uint8Array> {
+    const reader = body.getReader();
+    const encoder = new TextEncoder();
+    const decoder = new TextDecoder();
+    let response: Record<string, unknown> | null = null;
+    let seq = 0;
+    let finished = false; // the terminal event passed, or we ended the stream ourselves
+    let endedHere = false; // we ended it (worker died): nothing more to read
+    const parser = createParser({
+      onEvent(ev: EventSourceMessage) {
+        const data = JSON.parse(ev.data) as { type: string; sequence_number: number; response?: Record<string, unknown> };
+        seq = data.sequence_number + 1;
+        if (data.response) response = data.response;
+        if (data.type === 'response.completed' || data.type === 'response.incomplete' || data.type === 'response.failed') finished = true;
+      },
+    });
+    let end: ((code: string, message: string) => void) | null = null;
+    // The read in flight: a watchdog timeout must not start a second one (a chunk would be lost).
+    let pending: Promise<ReadableStreamReadResult<Uint8Array> | { error: unknown }> | null = null;
+    return new ReadableStream<Uint8Array>({
+      start(controller) {
+        end = (code, message) => {
+          if (finished) return;
+          finished = true;
+          endedHere = true;
+          const error = { code, message };
+          let text = sseRecord({ type: 'error', sequence_number: seq++, error: { ...error, param: null } });
+          if (response) {
+            text += sseRecord({ type: 'response.failed', sequence_number: seq++, response: { ...response, status: 'failed', error } });
+          }
+          try {
+            controller.enqueue(encoder.encode(text));
+            controller.close();
+          } catch {
+            // the reader is gone
+          }
+          reader.cancel().catch(() => {});
+        };
+        inflight.add(end);
+      },
+      async pull(controller) {
+        for (;;) {
+          pending ??= reader.read().catch((error: unknown) => ({ error }));
+          let timer: ReturnType<typeof setTimeout> | undefined;
+          // A silent stream makes the runtime check that the worker still answers.
+          const watchdog = new Promise<'silent'>((resolve) => (timer = setTimeout(() => resolve('silent'), livenessMs)));
+          const next = await Promise.race([pending, watchdog]);
+          clearTimeout(timer);
+          if (endedHere) return; // ended by `died`
+          if (next === 'silent') {
+            if (!(await ping(pingTimeoutMs))) {
+              died('The model worker stopped answering (terminated or crashed).');
+              return;
+            }
+            continue; // alive, just slow: keep waiting on the same read
+          }
+          pending = null;
+          if ('error' in next) {
+            if (end) inflight.delete(end);
+            // The client aborted: the body errors with the abort, as a network body would.
+            if (signal.aborted) controller.error(signal.reason ?? new DOMException('The request was aborted.', 'AbortError'));
+            else end?.('worker_crashed', `The stream from the model worker broke: ${String(next.error)}`);
+            return;
+          }
+          if (next.done) {
+            if (end) inflight.delete(end);
+            if (!finished && !(await ping(pingTimeoutMs))) died('The model worker stopped answering.');
+            else controller.close();
+            return;
+          }
+          parser.feed(decoder.decode(next.value, { stream: true }));
+          controller.enqueue(next.value);
+          if (finished && end) inflight.delete(end);
+          return;
+        }
+      },
+      cancel(reason) {
+        if (end) inflight.delete(end);
+        return reader.cancel(reason);
+      },
+    });
+  }
+
+  async function runtimeFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
+    await ready;
+    const request = input instanceof Request && !init ? input : new Request(input, init);
+    const id = crypto.randomUUID();
+    const body = request.method === 'GET' || request.method === 'HEAD' ? null : await request.text();
+    const onAbort = () => void host.abort(id).catch(() => {});
+    if (request.signal.aborted) throw request.signal.reason ?? new DOMException('The request was aborted.', 'AbortError');
+    request.signal.addEventListener('abort', onAbort, { once: true });
+    const res = await host.fetch(id, request.url, { method: request.method, headers: [...request.headers.entries()], body });
+    const isSse = res.headers.some(([k, v]) => k.toLowerCase() === 'content-type' && v.startsWith(SSE));
+    const out = res.body && isSse ? guard(res.body, request.signal) : res.body;
+    if (!isSse) request.signal.removeEventListener('abort', onAbort);
+    return new Response(out, { status: res.status, headers: res.headers });
+  }
+
+  async function* events(res: Response): AsyncGenerator<ResponseStreamEvent> {
+    const queue: ResponseStreamEvent[] = [];
+    const parser = createParser({ onEvent: (ev) => queue.push(JSON.parse(ev.data) as ResponseStreamEvent) });
+    const reader = res.body!.getReader();
+    const decoder = new TextDecoder();
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        parser.feed(decoder.decode(value, { stream: true }));
+        while (queue.length) yield queue.shift()!;
+      }
+    } finally {
+      reader.cancel().catch(() => {});
+    }
+  }
+
+  async function create(body: Record<string, unknown>, opts: { signal?: AbortSignal } = {}): Promise<unknown> {
+    const res = await runtimeFetch('http://runtime.local/v1/responses', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+      signal: opts.signal,
+    });
+    if (!res.ok) {
+      const err = (await res.json()) as { error: { message: string; code: string | null; param: string | null } };
+      throw Object.assign(new Error(err.error.message), { status: res.status, ...err.error });
+    }
+    return body.stream ? events(res) : res.json();
+  }
+
+  return {
+    get ready() {
+      return ready;
+    },
+    get worker() {
+      return worker;
+    },
+    fetch: runtimeFetch,
+    responses: { create } as WorkerRuntime['responses'],
+    async load(next = {}) {
+      config = {
+        engine: next.engine ?? config.engine,
+        model: next.model ?? config.model,
+        options: next.engineOptions ?? config.options,
+      };
+      if (!alive || !(await ping(pingTimeoutMs))) {
+        died('The model worker was replaced.');
+        worker?.terminate();
+        ready = start();
+      } else {
+        ready = host.load(config, progress);
+      }
+      return ready;
+    },
+    async unload() {
+      await host.unload();
+    },
+    async status() {
+      const ok = await ping(pingTimeoutMs);
+      if (!ok) return { loaded: false, model: config.model, engine: config.engine, info: null, alive: false };
+      return { ...(await host.status()), alive: true };
+    },
+    terminate() {
+      worker.terminate();
+      died('The model worker was terminated.');
+    },
+  };
+}
