@@ -42,13 +42,17 @@ for (const device of ['webgpu', 'wasm'] as const) {
       const deltas: string[] = [];
       for await (const ev of stream) if (ev.type === 'response.output_text.delta') deltas.push(ev.delta);
       const final = await stream.finalResponse();
-      return { status, deltas, text: final.output_text, usage: final.usage, state: final.status };
+      return { status, deltas, text: final.output_text, usage: final.usage, state: final.status, timings: (final as any).timings };
     }, device);
     expect(result.status.info.device).toBe(device);
     expect('Once upon a time' + result.text).toBe(REFERENCE);
     expect(result.deltas.length).toBeGreaterThan(20);
     expect(result.usage).toMatchObject({ input_tokens: 5, output_tokens: 40, total_tokens: 45 });
     expect(result.state).toBe('incomplete'); // stopped by max_output_tokens
+    // Timings and the backend ride along in a field the SDK ignores.
+    expect(result.timings.backend).toBe(device);
+    expect(result.timings.time_to_first_token_ms).toBeGreaterThan(0);
+    expect(result.timings.decode_tokens_per_second).toBeGreaterThan(0);
     await page.close();
   });
 }
@@ -143,4 +147,34 @@ test('a model variant that needs shader-f16 on SwiftShader falls back to fp32, o
   expect(result.error?.code).toBe('unsupported_device');
   expect(result.error?.message).toMatch(/shader-f16/);
   await page.close();
+});
+
+test('a page where WebGPU is unavailable: the runtime falls back to WASM and says so', async () => {
+  // A browser without --enable-unsafe-webgpu: no usable adapter.
+  const { chromium } = await import('playwright-core');
+  const { CHROMIUM_PATH, CHROMIUM_ARGS } = await import('./browser.ts');
+  const plain = await chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    args: [...CHROMIUM_ARGS.filter((a) => a !== '--enable-unsafe-webgpu'), '--disable-webgpu'],
+  });
+  try {
+    const page = await plain.newPage();
+    await page.goto(`${app.url}/e2e/pages/runtime.html`);
+    await page.waitForSelector('body[data-ready="1"]');
+    const result = await page.evaluate(async () => {
+      const h = (window as any).harness;
+      const rt = h.start('/models/stories260K', { dtype: 'fp32' }); // device: auto
+      const status = await rt.ready;
+      const r = await h.client(rt).responses.create({ model: 'stories260K', input: 'Once upon a time', temperature: 0, max_output_tokens: 10 });
+      return { info: status.info, text: r.output_text, timings: r.timings };
+    });
+    expect(result.info.device).toBe('wasm');
+    expect(result.info.deviceReport.backend).toBe('wasm');
+    expect(result.info.deviceReport.reason).toMatch(/WebGPU|adapter/i);
+    expect(result.timings.backend).toBe('wasm');
+    expect(result.text).toBe(', there was a little girl named Lily');
+  } finally {
+    await plain.close();
+  }
 });

@@ -99,12 +99,25 @@ export function scriptedEngine(options: ScriptedEngineOptions): Engine {
       const stops = (sampling.stop ?? []).filter((s) => s.length > 0);
       let produced = 0;
       let text = '';
-      const finish = (reason: 'stop' | 'length' | 'abort'): EngineEvent => ({
-        type: 'finish',
-        reason,
-        inputTokens,
-        outputTokens: produced,
-      });
+      const started = Date.now();
+      let firstAt = 0;
+      const finish = (reason: 'stop' | 'length' | 'abort'): EngineEvent => {
+        const end = Date.now();
+        const ttftMs = (firstAt || end) - started;
+        return {
+          type: 'finish',
+          reason,
+          inputTokens,
+          outputTokens: produced,
+          backend: 'scripted',
+          timings: {
+            ttftMs,
+            prefillTokensPerSecond: ttftMs > 0 ? (inputTokens * 1000) / ttftMs : 0,
+            decodeTokensPerSecond: produced > 1 && end > firstAt ? ((produced - 1) * 1000) / (end - firstAt) : 0,
+            totalMs: end - started,
+          },
+        };
+      };
       for (const token of tokens) {
         if (options.tokenDelayMs) await sleep(options.tokenDelayMs);
         if (signal.aborted) {
@@ -117,6 +130,7 @@ export function scriptedEngine(options: ScriptedEngineOptions): Engine {
           return;
         }
         produced++;
+        if (produced === 1) firstAt = Date.now();
         if (stops.length > 0) {
           // Stop before a stop string: emit only the text that precedes it.
           const before = text.length;

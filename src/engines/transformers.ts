@@ -13,7 +13,7 @@
  */
 import { detectReasoningFormat, detectToolFormat } from '../parsers/index.ts';
 import { chooseDtype, probeDevice, type DeviceReport, type DtypeName } from './device.ts';
-import type { Engine, EngineEvent, EngineFinish, FinishReason, GenerateRequest, ModelInfo } from './types.ts';
+import type { Engine, EngineEvent, EngineFinish, FinishReason, GenerateRequest, GenerationTimings, ModelInfo } from './types.ts';
 
 type TransformersModule = typeof import('@huggingface/transformers');
 
@@ -29,15 +29,7 @@ export interface LoadProgress {
   overall: { loaded: number; total: number };
 }
 
-export interface GenerationTimings {
-  /** Time from the request to the first generated token, ms. */
-  ttftMs: number;
-  /** Prompt tokens per second (prompt tokens / ttft). */
-  prefillTokensPerSecond: number;
-  /** Generated tokens per second after the first one (0 when fewer than two tokens). */
-  decodeTokensPerSecond: number;
-  totalMs: number;
-}
+export type { GenerationTimings } from './types.ts';
 
 export interface TransformersEngineOptions {
   /** Hub id, or URL / path of a model folder the app serves. */
@@ -356,12 +348,13 @@ export function transformersEngine(options: TransformersEngineOptions): Transfor
       );
     }
     const maxNew = sampling.maxTokens === null ? room : Math.max(0, Math.min(sampling.maxTokens, room));
-    const finish = (reason: FinishReason, outputTokens: number, timings?: GenerationTimings): EngineFinish & { timings?: GenerationTimings } => ({
+    const finish = (reason: FinishReason, outputTokens: number, timings?: GenerationTimings): EngineFinish => ({
       type: 'finish',
       reason,
       inputTokens,
       outputTokens,
       ...(timings ? { timings } : {}),
+      backend: info.device ?? undefined,
     });
     if (signal.aborted) {
       yield finish('abort', 0);
@@ -525,16 +518,25 @@ export function transformersEngine(options: TransformersEngineOptions): Transfor
     unload,
     models: () => (modelInfo ? [modelInfo] : []),
     async *generate(request: GenerateRequest): AsyncGenerator<EngineEvent> {
-      // Wait for the previous generation (and the model) before starting.
+      // One generation at a time, first come first served. A queued request whose signal aborts
+      // leaves the queue at once; the ones behind it still wait for the generation in front.
       let release!: () => void;
       const previous = tail;
       tail = new Promise<void>((resolve) => (release = resolve));
+      let onAbort: (() => void) | undefined;
+      const aborted = new Promise<'abort'>((resolve) => {
+        onAbort = () => resolve('abort');
+        if (request.signal.aborted) onAbort();
+        else request.signal.addEventListener('abort', onAbort, { once: true });
+      });
+      const turn = await Promise.race([previous.then(() => 'turn' as const), aborted]);
+      request.signal.removeEventListener('abort', onAbort!);
+      if (turn === 'abort') {
+        void previous.then(release);
+        yield { type: 'finish', reason: 'abort', inputTokens: 0, outputTokens: 0 };
+        return;
+      }
       try {
-        await previous;
-        if (request.signal.aborted && !info.loaded) {
-          yield { type: 'finish', reason: 'abort', inputTokens: 0, outputTokens: 0 };
-          return;
-        }
         await load();
         yield* run(request);
       } finally {

@@ -60,6 +60,16 @@ export interface EngineChunk {
 
 export type FinishReason = 'stop' | 'length' | 'abort';
 
+export interface GenerationTimings {
+  /** Time from the request to the first generated token, ms. */
+  ttftMs: number;
+  /** Prompt tokens per second (prompt tokens / ttft). */
+  prefillTokensPerSecond: number;
+  /** Generated tokens per second after the first one (0 when fewer than two tokens). */
+  decodeTokensPerSecond: number;
+  totalMs: number;
+}
+
 export interface EngineFinish {
   type: 'finish';
   reason: FinishReason;
@@ -67,6 +77,10 @@ export interface EngineFinish {
   outputTokens: number;
   /** Prompt tokens served from a cache. */
   cachedTokens?: number;
+  /** How long it took (reported in the response's `timings`). */
+  timings?: GenerationTimings;
+  /** What ran it: 'webgpu', 'wasm', 'cpu', 'scripted', … */
+  backend?: string;
 }
 
 export type EngineEvent = EngineChunk | EngineFinish;

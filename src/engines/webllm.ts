@@ -38,10 +38,10 @@ import type {
 } from '@mlc-ai/web-llm';
 import { detectReasoningFormat, detectToolFormat } from '../parsers/index.ts';
 import { CHATML_TOOLS_TEMPLATE } from '../prompt/chat.ts';
-import type { GenerationTimings } from './transformers.ts';
+import type { GenerationTimings } from './types.ts';
 import type { Engine, EngineEvent, EngineFinish, FinishReason, GenerateRequest, ModelInfo } from './types.ts';
 
-export type { GenerationTimings } from './transformers.ts';
+export type { GenerationTimings } from './types.ts';
 
 /** The parts of an `MLCEngine` this adapter uses. */
 export interface MlcEngineLike {
@@ -361,12 +361,13 @@ export function webllmEngine(options: WebLLMEngineOptions): WebLLMEngine {
     const eng = engine!;
     const { sampling, signal } = request;
     const started = performance.now();
-    const finish = (reason: FinishReason, inputTokens: number, outputTokens: number, timings?: GenerationTimings): EngineFinish & { timings?: GenerationTimings } => ({
+    const finish = (reason: FinishReason, inputTokens: number, outputTokens: number, timings?: GenerationTimings): EngineFinish => ({
       type: 'finish',
       reason,
       inputTokens,
       outputTokens,
       ...(timings ? { timings } : {}),
+      backend: 'webgpu', // WebLLM runs on WebGPU only
     });
     if (signal.aborted) {
       yield finish('abort', 0, 0);

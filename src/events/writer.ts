@@ -184,7 +184,7 @@ export class EventWriter {
    * terminal event is `response.incomplete` (a cut function call is left out of its output).
    * A call still open at a normal stop is a model failure: see `fail`.
    */
-  finish(reason: 'stop' | 'length', usage: Usage): ResponseStreamEvent[] {
+  finish(reason: 'stop' | 'length', usage: Usage, timings?: object): ResponseStreamEvent[] {
     const out: ResponseStreamEvent[] = [];
     if (reason === 'stop' && this.open?.kind === 'call') {
       const name = this.open.name;
@@ -207,6 +207,7 @@ export class EventWriter {
             incomplete_details: { reason: 'max_output_tokens' },
             output: output.map((d) => d.item),
             usage: toUsage(usage),
+            ...(timings ? { timings } : {}),
           }),
         }),
       );
@@ -218,6 +219,7 @@ export class EventWriter {
             completed_at: Math.floor(Date.now() / 1000),
             output: this.done.map((d) => d.item),
             usage: toUsage(usage),
+            ...(timings ? { timings } : {}),
           }),
         }),
       );

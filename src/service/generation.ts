@@ -14,7 +14,7 @@ import { strictArgumentsValidator } from '../protocol/arguments.ts';
 import { planTools } from './tool-choice.ts';
 import type { OutputDelta } from '../parsers/types.ts';
 import { EventWriter, type WireResponse } from '../events/writer.ts';
-import type { Engine, FinishReason, ModelInfo } from '../engines/types.ts';
+import type { Engine, EngineFinish, FinishReason, ModelInfo } from '../engines/types.ts';
 
 export interface PreparedGeneration {
   /** The response object as `response.created` carries it. */
@@ -43,6 +43,30 @@ function resolveModel(engine: Engine, requested: string | null): ModelInfo {
     });
   }
   return found;
+}
+
+/**
+ * Timings of a response, as the terminal response's `timings` field: an extension that OpenAI's SDKs
+ * ignore (unknown keys pass through), for apps that show speed and the backend that ran.
+ */
+export interface ResponseTimings {
+  backend: string | null;
+  time_to_first_token_ms: number;
+  prefill_tokens_per_second: number;
+  decode_tokens_per_second: number;
+  total_ms: number;
+}
+
+function responseTimings(ev: EngineFinish): ResponseTimings | undefined {
+  if (!ev.timings) return undefined;
+  const r = (x: number) => Math.round(x * 10) / 10;
+  return {
+    backend: ev.backend ?? null,
+    time_to_first_token_ms: r(ev.timings.ttftMs),
+    prefill_tokens_per_second: r(ev.timings.prefillTokensPerSecond),
+    decode_tokens_per_second: r(ev.timings.decodeTokensPerSecond),
+    total_ms: r(ev.timings.totalMs),
+  };
 }
 
 function errorInfo(err: unknown): { code: string; message: string } {
@@ -145,6 +169,7 @@ export function prepareGeneration(req: CreateRequest, engine: Engine, templates:
     let outputTokens = 0;
     let cachedTokens = 0;
     let reasoningTokens = 0;
+    let timings: ResponseTimings | undefined;
     let counted = 0; // tokens seen in chunks (used when the engine reports no count)
     const usage = () => ({
       inputTokens,
@@ -174,6 +199,7 @@ export function prepareGeneration(req: CreateRequest, engine: Engine, templates:
           inputTokens = ev.inputTokens;
           outputTokens = ev.outputTokens;
           cachedTokens = ev.cachedTokens ?? 0;
+          timings = responseTimings(ev);
           break;
         }
         const n = ev.tokenIds?.length ?? ev.tokens ?? 1;
@@ -213,7 +239,7 @@ export function prepareGeneration(req: CreateRequest, engine: Engine, templates:
     const truncated = reason === 'length' && !limited;
     const batch: ResponseStreamEvent[] = [];
     if (!limited) write(parser.end(truncated), batch);
-    if (!writer.ended) batch.push(...writer.finish(truncated ? 'length' : 'stop', usage()));
+    if (!writer.ended) batch.push(...writer.finish(truncated ? 'length' : 'stop', usage(), timings));
     yield batch;
   }
 

@@ -144,6 +144,26 @@ describe('transformersEngine (stories260K on onnxruntime-node)', () => {
     expect(textOf(b.chunks)).toBe(REFERENCE_TEXT);
   });
 
+  it('a queued request aborted before its turn leaves the queue at once; the ones behind it are served in order', async () => {
+    const order: string[] = [];
+    const tagged = (tag: string, it: AsyncIterable<unknown>) =>
+      collect(it as never).then((r) => {
+        order.push(tag);
+        return r;
+      });
+    const controller = new AbortController();
+    const a = tagged('a', engine.generate(request({ maxTokens: 30 })));
+    const b = tagged('b', engine.generate(request({ maxTokens: 30 }, controller.signal)));
+    const c = tagged('c', engine.generate(request({ maxTokens: 5 })));
+    controller.abort(); // b is still waiting behind a
+    const [ra, rb, rc] = await Promise.all([a, b, c]);
+    expect(rb.chunks).toEqual([]);
+    expect(rb.finish).toMatchObject({ reason: 'abort', outputTokens: 0 });
+    expect(order).toEqual(['b', 'a', 'c']); // b left before a finished; c waited for a
+    expect(idsOf(ra.chunks)).toEqual(REFERENCE_IDS.slice(0, 30));
+    expect(idsOf(rc.chunks)).toEqual(REFERENCE_IDS.slice(0, 5));
+  });
+
   it('sampling with temperature > 0 produces tokens and respects maxTokens', async () => {
     const { chunks, finish } = await collect(engine.generate(request({ temperature: 1, topP: 0.9, maxTokens: 12 })));
     expect(finish.outputTokens).toBeLessThanOrEqual(12);
