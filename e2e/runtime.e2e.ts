@@ -33,6 +33,9 @@ async function harnessPage(): Promise<Page> {
 for (const device of ['webgpu', 'wasm'] as const) {
   test(`stories260K on ${device}: greedy 40 tokens of "Once upon a time" stream as output_text deltas`, async () => {
     const page = await harnessPage();
+    // Everything (model files, ONNX Runtime's wasm) comes from the app's origin, worker included.
+    const requested: string[] = [];
+    page.context().on('request', (r) => requested.push(r.url()));
     const result = await page.evaluate(async (device) => {
       const h = (window as any).harness;
       const rt = h.start('/models/stories260K', { device, dtype: 'fp32' });
@@ -42,7 +45,10 @@ for (const device of ['webgpu', 'wasm'] as const) {
       const deltas: string[] = [];
       for await (const ev of stream) if (ev.type === 'response.output_text.delta') deltas.push(ev.delta);
       const final = await stream.finalResponse();
-      return { status, deltas, text: final.output_text, usage: final.usage, state: final.status, timings: (final as any).timings };
+      return {
+        status, deltas, text: final.output_text, usage: final.usage, state: final.status,
+        timings: (final as any).timings, progress: h.progress,
+      };
     }, device);
     expect(result.status.info.device).toBe(device);
     expect('Once upon a time' + result.text).toBe(REFERENCE);
@@ -53,6 +59,15 @@ for (const device of ['webgpu', 'wasm'] as const) {
     expect(result.timings.backend).toBe(device);
     expect(result.timings.time_to_first_token_ms).toBeGreaterThan(0);
     expect(result.timings.decode_tokens_per_second).toBeGreaterThan(0);
+    // Download progress per file and overall, in bytes.
+    const files = result.progress.filter((p: any) => p.file && typeof p.loaded === 'number' && typeof p.total === 'number');
+    expect(new Set(files.map((p: any) => p.file))).toContain('onnx/model.onnx');
+    const last = result.progress.filter((p: any) => p.overall).at(-1);
+    expect(last.overall.loaded).toBe(last.overall.total);
+    expect(last.overall.total).toBeGreaterThan(1_000_000);
+    expect(requested.length).toBeGreaterThan(0);
+    expect(requested.filter((u) => !u.startsWith(app.url))).toEqual([]);
+    expect(requested.some((u) => u.includes('/ort/') && u.endsWith('.wasm'))).toBe(true);
     await page.close();
   });
 }
