@@ -5,7 +5,7 @@
  */
 import * as Comlink from 'comlink';
 import './errors.ts';
-import type { Engine } from '../engines/types.ts';
+import type { LoadableEngine } from '../engines/types.ts';
 import { transformersEngine, type TransformersEngineOptions } from '../engines/transformers.ts';
 import { createResponsesService, type ResponsesService } from '../service/service.ts';
 
@@ -34,7 +34,7 @@ export interface SerializedResponse {
 
 export type ProgressListener = (progress: unknown) => void;
 
-type LoadedEngine = Engine & { load(): Promise<void>; unload(): Promise<void>; info: unknown };
+type LoadedEngine = LoadableEngine;
 
 async function makeEngine(config: EngineConfig, onProgress: ProgressListener): Promise<LoadedEngine> {
   if (config.engine === 'transformers') {

@@ -13,7 +13,18 @@
  */
 import { detectReasoningFormat, detectToolFormat } from '../parsers/index.ts';
 import { chooseDtype, probeDevice, type DeviceReport, type DtypeName } from './device.ts';
-import type { Engine, EngineEvent, EngineFinish, FinishReason, GenerateRequest, GenerationTimings, ModelInfo } from './types.ts';
+import {
+  codedError,
+  type CodedError,
+  type Engine,
+  type EngineEvent,
+  type EngineFinish,
+  type FinishReason,
+  type GenerateRequest,
+  type GenerationTimings,
+  type LoadableEngine,
+  type ModelInfo,
+} from './types.ts';
 
 type TransformersModule = typeof import('@huggingface/transformers');
 
@@ -67,20 +78,8 @@ export interface TransformersEngineInfo {
   loadMs?: number;
 }
 
-export interface TransformersEngine extends Engine {
-  load(): Promise<void>;
-  unload(): Promise<void>;
-  readonly info: TransformersEngineInfo;
-}
+export type TransformersEngine = LoadableEngine<TransformersEngineInfo>;
 
-type CodedError = Error & { code: string; cause?: unknown };
-
-function codedError(code: string, message: string, cause?: unknown): CodedError {
-  const err = new Error(message) as CodedError;
-  err.code = code;
-  if (cause !== undefined) err.cause = cause;
-  return err;
-}
 
 // Minimal structural views of the transformers.js objects we use.
 interface TokenizerLike {

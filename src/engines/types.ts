@@ -95,3 +95,20 @@ export interface Engine {
    */
   generate(request: GenerateRequest): AsyncIterable<EngineEvent>;
 }
+
+/** An engine whose model is loaded explicitly (transformers.js, WebLLM). */
+export interface LoadableEngine<Info = unknown> extends Engine {
+  load(): Promise<void>;
+  unload(): Promise<void>;
+  readonly info: Info;
+}
+
+/** An engine failure with the code reported to the client (`model_load_failed`, `device_lost`, …). */
+export type CodedError = Error & { code: string; cause?: unknown };
+
+export function codedError(code: string, message: string, cause?: unknown): CodedError {
+  const err = new Error(message) as CodedError;
+  err.code = code;
+  if (cause !== undefined) err.cause = cause;
+  return err;
+}

@@ -38,8 +38,18 @@ import type {
 } from '@mlc-ai/web-llm';
 import { detectReasoningFormat, detectToolFormat } from '../parsers/index.ts';
 import { CHATML_TOOLS_TEMPLATE } from '../prompt/chat.ts';
-import type { GenerationTimings } from './types.ts';
-import type { Engine, EngineEvent, EngineFinish, FinishReason, GenerateRequest, ModelInfo } from './types.ts';
+import {
+  codedError,
+  type CodedError,
+  type Engine,
+  type EngineEvent,
+  type EngineFinish,
+  type FinishReason,
+  type GenerateRequest,
+  type GenerationTimings,
+  type LoadableEngine,
+  type ModelInfo,
+} from './types.ts';
 
 export type { GenerationTimings } from './types.ts';
 
@@ -103,20 +113,8 @@ export interface WebLLMEngineInfo {
   loadMs?: number;
 }
 
-export interface WebLLMEngine extends Engine {
-  load(): Promise<void>;
-  unload(): Promise<void>;
-  readonly info: WebLLMEngineInfo;
-}
+export type WebLLMEngine = LoadableEngine<WebLLMEngineInfo>;
 
-type CodedError = Error & { code: string; cause?: unknown };
-
-function codedError(code: string, message: string, cause?: unknown): CodedError {
-  const err = new Error(message) as CodedError;
-  err.code = code;
-  if (cause !== undefined) err.cause = cause;
-  return err;
-}
 
 /**
  * Our own Llama 3.x template: header tokens, tools listed in the system turn with the JSON calling
