@@ -125,13 +125,14 @@ function once(format: string, chunks: string[]): { seconds: number; events: numb
   const parser = createOutputParser({ toolFormat: format, reasoningFormat: TURNS[format].reasoningFormat });
   const writer = new EventWriter(INITIAL);
   let events = 0;
-  const batch: ReturnType<EventWriter['push']> = [];
   const t0 = performance.now();
   // As the service does it: one batch of events per engine chunk.
-  for (const c of chunks) {
-    for (const d of parser.push(c)) writer.push(d, batch);
+  for (let i = 0; i < chunks.length; i++) {
+    const deltas = parser.push(chunks[i]);
+    if (deltas.length === 0) continue;
+    const batch: ReturnType<EventWriter['push']> = [];
+    for (let j = 0; j < deltas.length; j++) writer.push(deltas[j], batch);
     events += batch.length;
-    batch.length = 0;
   }
   for (const d of parser.end()) events += writer.push(d).length;
   events += writer.finish('stop', { inputTokens: 0, outputTokens: chunks.length }).length;
