@@ -9,18 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { createOutputParser } from '../../src/parsers/index.ts';
 import { LLAMA3_JSON_FORMAT, createLlama3JsonParser } from '../../src/parsers/llama3-json.ts';
 import type { OutputDelta } from '../../src/parsers/types.ts';
-import {
-  type Item,
-  type Make,
-  accountFor,
-  chars,
-  checkInvariants,
-  feed,
-  merge,
-  parseAll,
-  splitAt,
-  summarize,
-} from './harness.ts';
+import { type Item, type Make, accountFor, chars, checkInvariants, feed, merge, parseAll, splitAt, summarize, expectNoRetraction } from './harness.ts';
 
 
 const MARKERS = ['<|python_tag|>'];
@@ -478,30 +467,3 @@ describe('llama3_json: properties', () => {
   });
 });
 
-/** Feeding `input` split at `points`: each push's deltas continue what the whole run produces. */
-function expectNoRetraction(make: Make, input: string, points: number[]): void {
-  const final = merge(feed(make, [input]));
-  const p = make();
-  // Walk the final deltas along with what is pushed: item k, `off` characters of it seen.
-  let k = 0;
-  let off = 0;
-  const step = (d: OutputDelta) => {
-    if (off > 0 && !('text' in d && final[k].type === d.type && off < (final[k] as { text: string }).text.length)) {
-      k++;
-      off = 0;
-    }
-    const f = final[k];
-    expect(f?.type).toBe(d.type);
-    if ('text' in d) {
-      expect((f as { text: string }).text.startsWith(d.text, off)).toBe(true);
-      off += d.text.length;
-    } else {
-      expect(d).toEqual(f);
-      k++;
-    }
-  };
-  for (const c of splitAt(input, points)) p.push(c).forEach(step);
-  p.end().forEach(step);
-  if (off > 0) k++;
-  expect(k).toBe(final.length);
-}
