@@ -36,6 +36,11 @@ function ortAssets(): Plugin {
     name: 'web-responses:ort-assets',
     configureServer(server) {
       server.middlewares.use(serveDir('/ort/', ORT_DIST));
+      // The ready-made service worker lives under /worker/ but controls the whole origin.
+      server.middlewares.use((req, res, next) => {
+        if (req.url?.startsWith('/worker/sw.ts')) res.setHeader('service-worker-allowed', '/');
+        next();
+      });
     },
     writeBundle(opts) {
       const out = join(opts.dir ?? 'dist', 'ort');

@@ -1,0 +1,111 @@
+/**
+ * `fetch('/v1/responses')` from same-origin pages, answered through the ready-made service worker
+ * by the one tab that hosts the runtime (real Chromium, real service worker, transformers.js on WASM
+ * with a scripted Qwen3 decoder generated at test time).
+ */
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { launchBrowser, startApp, type AppServer } from './browser.ts';
+import { ARGS, MODEL, REQUEST, ensureScriptedToolDecoder } from './scripted-model.ts';
+
+let app: AppServer;
+let browser: Browser;
+
+beforeAll(async () => {
+  await ensureScriptedToolDecoder();
+  app = await startApp({ harness: true });
+  browser = await launchBrowser();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await app?.close();
+});
+
+async function swPage(context: BrowserContext): Promise<Page> {
+  const page = await context.newPage();
+  await page.goto(`${app.url}/e2e/pages/sw.html`);
+  await page.waitForSelector('body[data-ready="1"]');
+  return page;
+}
+
+test('with no host tab, /v1/* answers 503 no_runtime_host (never a hang)', async () => {
+  const context = await browser.newContext();
+  const page = await swPage(context);
+  const res = await page.evaluate(async () => {
+    const r = await fetch('/v1/models');
+    return { status: r.status, body: await r.json() };
+  });
+  expect(res.status).toBe(503);
+  expect(res.body.error.code).toBe('no_runtime_host');
+  await context.close();
+});
+
+test('the official SDK with baseURL /v1 and no custom fetch; a second tab with plain fetch; the model is loaded once', async () => {
+  const context = await browser.newContext();
+  // What loads a model: a runtime worker, and the model's weights.
+  const workers: string[] = [];
+  const weights: string[] = [];
+  context.on('request', (r) => {
+    if (r.url().includes('/worker/worker.ts')) workers.push(r.url());
+    if (r.url().endsWith(`/fixtures/${MODEL}/onnx/model.onnx`)) weights.push(r.url());
+  });
+  const host = await swPage(context);
+  expect(await host.evaluate((model) => (window as any).harness.host(`/fixtures/${model}`), MODEL)).toBe('hosting');
+
+  // 1. The SDK in the host page: stream with a tool call, non-streaming create, and a 400 with param.
+  const sdk = await host.evaluate(async (request) => {
+    const client = (window as any).harness.client();
+    const stream = client.responses.stream(request);
+    const deltas: string[] = [];
+    for await (const ev of stream) if (ev.type === 'response.function_call_arguments.delta') deltas.push(ev.delta);
+    const final = await stream.finalResponse();
+    const created = await client.responses.create(request);
+    let bad: any = null;
+    try {
+      await client.responses.create({ ...request, temperature: 5 });
+    } catch (e) {
+      bad = { status: (e as any).status, param: (e as any).param, isApiError: e instanceof (window as any).harness.OpenAI.APIError };
+    }
+    return { deltas, output: final.output, created: created.output, bad };
+  }, REQUEST);
+  expect(sdk.deltas.join('')).toBe(ARGS);
+  expect(sdk.deltas.length).toBeGreaterThan(3);
+  expect(sdk.output.map((o: any) => o.type)).toEqual(['reasoning', 'function_call']);
+  expect(sdk.created.map((o: any) => [o.type, o.name ?? null, o.arguments ?? null])).toEqual([
+    ['reasoning', null, null],
+    ['function_call', 'get_weather', ARGS],
+  ]);
+  expect(sdk.bad).toEqual({ status: 400, param: 'temperature', isApiError: true });
+
+  const weightFetchesByHost = weights.length;
+  expect(weightFetchesByHost).toBeGreaterThan(0);
+
+  // 2. A second tab: plain fetch, the SSE body arrives in pieces (first event long before the last).
+  const other = await swPage(context);
+  const plain = await other.evaluate(async (request) => {
+    const res = await fetch('/v1/responses', { method: 'POST', body: JSON.stringify({ ...request, stream: true }) });
+    const reader = res.body!.getReader();
+    const decoder = new TextDecoder();
+    let text = '';
+    const arrivals: number[] = [];
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      text += decoder.decode(value, { stream: true });
+      arrivals.push((text.match(/^event: /gm) ?? []).length);
+    }
+    return { status: res.status, type: res.headers.get('content-type'), text, arrivals };
+  }, REQUEST);
+  expect(plain.status).toBe(200);
+  expect(plain.type).toBe('text/event-stream; charset=utf-8');
+  expect(plain.arrivals.length).toBeGreaterThan(5); // many chunks, not one body at the end
+  expect(plain.arrivals[0]).toBeLessThan(plain.arrivals.at(-1)!);
+  expect(plain.text.startsWith('event: response.created\n')).toBe(true);
+  expect(plain.text).toContain('event: response.completed\n');
+
+  // One runtime, one model load for the whole origin: the second tab loaded nothing.
+  expect(workers).toHaveLength(1);
+  expect(weights).toHaveLength(weightFetchesByHost);
+  await context.close();
+});

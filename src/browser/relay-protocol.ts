@@ -1,0 +1,25 @@
+/** Messages between the service worker and the host page (see sw.ts and relay.ts). */
+
+export const RELAY_REQUEST = 'web-responses:relay-request';
+
+/** Service worker → every window: "serve this if you are the host", with a port for the answer. */
+export interface RelayRequest {
+  type: typeof RELAY_REQUEST;
+  url: string;
+  method: string;
+  headers: Array<[string, string]>;
+  body: string | null;
+  port: MessagePort;
+}
+
+/** Host → service worker, first, at once: "I am the host, the answer follows" (no timeout after it). */
+export interface RelayAccepted {
+  accepted: true;
+}
+
+/** Host → service worker, on the request's port: the response, its body as a transferred stream. */
+export interface RelayAnswer {
+  status: number;
+  headers: Array<[string, string]>;
+  body: ReadableStream<Uint8Array> | null;
+}

@@ -1,0 +1,54 @@
+/**
+ * The page side of the service-worker relay: one tab per origin hosts the runtime (elected with a Web
+ * Lock) and serves the `/v1/` requests the service worker relays from any same-origin client.
+ */
+import type { WorkerRuntime } from './runtime.ts';
+import { RELAY_REQUEST, type RelayAccepted, type RelayAnswer, type RelayRequest } from './relay-protocol.ts';
+
+export const HOST_LOCK = 'web-responses:runtime-host';
+
+export interface HostHandle {
+  /** Resolves when this tab became the host (it may wait while another tab hosts). */
+  readonly hosting: Promise<void>;
+  /** Stops hosting (releases the lock so another tab takes over). */
+  release(): void;
+}
+
+/**
+ * Serves relayed requests with `rt.fetch` while this tab holds the host lock. `start` runs once the
+ * lock is ours (e.g. create/load the runtime then), so only one tab per origin loads the model.
+ */
+export function hostRuntime(start: () => Promise<WorkerRuntime> | WorkerRuntime): HostHandle {
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  let hosted!: () => void;
+  const hosting = new Promise<void>((resolve) => (hosted = resolve));
+
+  void navigator.locks.request(HOST_LOCK, async () => {
+    const rt = await start();
+    const onMessage = (event: MessageEvent) => {
+      const msg = event.data as RelayRequest | undefined;
+      if (msg?.type !== RELAY_REQUEST) return;
+      void serve(rt, msg);
+    };
+    navigator.serviceWorker.addEventListener('message', onMessage);
+    hosted();
+    await held;
+    navigator.serviceWorker.removeEventListener('message', onMessage);
+  });
+  return { hosting, release: () => release() };
+}
+
+async function serve(rt: WorkerRuntime, msg: RelayRequest): Promise<void> {
+  msg.port.postMessage({ accepted: true } satisfies RelayAccepted);
+  let answer: RelayAnswer;
+  try {
+    const res = await rt.fetch(msg.url, { method: msg.method, headers: msg.headers, body: msg.body });
+    answer = { status: res.status, headers: [...res.headers.entries()], body: res.body };
+  } catch (err) {
+    const body = JSON.stringify({ error: { message: `The runtime failed: ${(err as Error).message}`, type: 'server_error', param: null, code: 'server_error' } });
+    answer = { status: 500, headers: [['content-type', 'application/json']], body: new Response(body).body };
+  }
+  msg.port.postMessage(answer, answer.body ? [answer.body as unknown as Transferable] : []);
+  msg.port.close();
+}

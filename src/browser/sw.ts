@@ -1,0 +1,82 @@
+/// <reference lib="webworker" />
+/**
+ * The service-worker side of `fetch('/v1/…')`: same-origin requests under `/v1/` are relayed to the
+ * page that hosts the runtime (see `hostRuntime` in relay.ts) and answered with its Response — the
+ * SSE body arrives as a transferred stream, so streaming, back-pressure and cancellation go both
+ * ways. Every other request is left alone. The service worker keeps no state of its own: each request
+ * asks the open windows which one is the host, so a restarted service worker keeps working.
+ *
+ *     // your service worker
+ *     import { handleResponsesFetch } from 'web-responses/sw';
+ *     self.addEventListener('fetch', (event) => handleResponsesFetch(event));
+ */
+import { RELAY_REQUEST, type RelayAccepted, type RelayAnswer, type RelayRequest } from './relay-protocol.ts';
+
+declare const self: ServiceWorkerGlobalScope;
+
+export interface RelayOptions {
+  /** Path prefix that is served (default `/v1/`). */
+  prefix?: string;
+  /** How long to wait for a host to accept a request before answering 503 (ms, default 3000). */
+  hostTimeoutMs?: number;
+}
+
+function errorResponse(status: number, code: string, message: string): Response {
+  return new Response(JSON.stringify({ error: { message, type: status >= 500 ? 'server_error' : 'invalid_request_error', param: null, code } }), {
+    status,
+    headers: { 'content-type': 'application/json; charset=utf-8' },
+  });
+}
+
+/**
+ * Handles the fetch event when it is for the Responses API (returns true), otherwise leaves it to the
+ * next handler (returns false).
+ */
+export function handleResponsesFetch(event: FetchEvent, options: RelayOptions = {}): boolean {
+  const url = new URL(event.request.url);
+  const prefix = options.prefix ?? '/v1/';
+  if (url.origin !== self.location.origin || !(url.pathname + '/').startsWith(prefix)) return false;
+  event.respondWith(relay(event.request, options.hostTimeoutMs ?? 3000));
+  return true;
+}
+
+/** Asks every window for the host; the first that accepts serves the request. */
+async function relay(request: Request, hostTimeoutMs: number): Promise<Response> {
+  const body = request.method === 'GET' || request.method === 'HEAD' ? null : await request.text();
+  const message: Omit<RelayRequest, 'port'> = {
+    type: RELAY_REQUEST,
+    url: request.url,
+    method: request.method,
+    headers: [...request.headers.entries()],
+    body,
+  };
+  const windows = await self.clients.matchAll({ type: 'window', includeUncontrolled: true });
+  const channels: MessageChannel[] = [];
+  // A host accepts at once; its answer (after the model is loaded, the prompt read…) follows without a timeout.
+  const answer = await new Promise<RelayAnswer | null>((resolve) => {
+    const timer = setTimeout(() => resolve(null), hostTimeoutMs);
+    for (const client of windows) {
+      const channel = new MessageChannel();
+      channels.push(channel);
+      channel.port1.onmessage = (e: MessageEvent<RelayAnswer | RelayAccepted>) => {
+        clearTimeout(timer);
+        if (!('accepted' in e.data)) resolve(e.data);
+      };
+      client.postMessage({ ...message, port: channel.port2 }, [channel.port2]);
+    }
+    if (windows.length === 0) {
+      clearTimeout(timer);
+      resolve(null);
+    }
+  });
+  for (const c of channels) c.port1.close();
+  if (!answer) {
+    return errorResponse(
+      503,
+      'no_runtime_host',
+      'No page is hosting the model. Open the app in a tab (it loads the model and serves /v1/ for this origin), then retry.',
+    );
+  }
+  // The client aborting its fetch cancels this body, which cancels the host's stream (and generation).
+  return new Response(answer.body, { status: answer.status, headers: answer.headers });
+}
