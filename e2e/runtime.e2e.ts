@@ -93,11 +93,19 @@ test('abort mid-generation, then a second request on the same runtime succeeds',
     } catch (e) {
       error = e instanceof h.OpenAI.APIUserAbortError ? 'APIUserAbortError' : String(e);
     }
+    let stopped = null;
+    for (let i = 0; i < 100 && !stopped; i++) {
+      stopped = (await rt.status()).info.lastFinish ?? null;
+      if (!stopped) await new Promise((r) => setTimeout(r, 50));
+    }
     const again = await client.responses.create({ model: 'stories260K', input: 'Once upon a time', temperature: 0, max_output_tokens: 40 });
-    return { deltas, error, text: again.output_text, usage: again.usage };
+    return { deltas, error, text: again.output_text, usage: again.usage, stopped };
   });
   expect(result.deltas).toBe(5);
   expect(result.error).toMatch(/^APIUserAbortError/);
+  // The worker stopped the generation soon after the abort (not at the 400-token limit).
+  expect(result.stopped.reason).toBe('abort');
+  expect(result.stopped.outputTokens).toBeLessThan(5 + 40);
   expect('Once upon a time' + result.text).toBe(REFERENCE);
   expect(result.usage.output_tokens).toBe(40);
   await page.close();

@@ -109,3 +109,42 @@ test('the official SDK with baseURL /v1 and no custom fetch; a second tab with p
   expect(weights).toHaveLength(weightFetchesByHost);
   await context.close();
 });
+
+test('an aborted fetch through the service worker stops generation: the worker reports it stopped soon after the abort, far short of the limit', async () => {
+  const context = await browser.newContext();
+  const host = await swPage(context);
+  await host.evaluate(() => (window as any).harness.host('/models/stories260K'));
+  const client = await swPage(context);
+  const seen = await client.evaluate(async () => {
+    const controller = new AbortController();
+    const res = await fetch('/v1/responses', {
+      method: 'POST',
+      body: JSON.stringify({ model: 'stories260K', input: 'Once upon a time', temperature: 0, max_output_tokens: 3000, stream: true }),
+      signal: controller.signal,
+    });
+    const reader = res.body!.getReader();
+    const decoder = new TextDecoder();
+    let text = '';
+    for (;;) {
+      const { value } = await reader.read();
+      text += decoder.decode(value, { stream: true });
+      if ((text.match(/event: response\.output_text\.delta/g) ?? []).length >= 5) break;
+    }
+    controller.abort();
+    return (text.match(/event: response\.output_text\.delta/g) ?? []).length;
+  });
+  // The host's worker ends the generation; its status shows where it stopped.
+  const last = await host.evaluate(async () => {
+    const rt = await (window as any).harness.runtime;
+    for (let i = 0; i < 100; i++) {
+      const s = await rt.status();
+      if (s.info?.lastFinish) return s.info.lastFinish;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return null;
+  });
+  expect(last?.reason).toBe('abort');
+  // Tokens produced ≤ what the client saw + what was in flight (a few chunks), far from 3000.
+  expect(last!.outputTokens).toBeLessThan(seen + 40);
+  await context.close();
+});

@@ -19,9 +19,11 @@ const harness = {
   OpenAI,
   /** Become the host (waits while another tab hosts); loads the model only then. */
   host(model: string, engineOptions: Record<string, unknown> = {}) {
-    const handle = hostRuntime(() =>
-      createWorkerRuntime({ model, engineOptions: { wasmPaths: '/ort/', device: 'wasm', dtype: 'fp32', ...engineOptions } }),
-    );
+    const handle = hostRuntime(() => {
+      const rt = createWorkerRuntime({ model, engineOptions: { wasmPaths: '/ort/', device: 'wasm', dtype: 'fp32', ...engineOptions } });
+      (harness as any).runtime = rt;
+      return rt;
+    });
     (harness as any).handle = handle;
     return handle.hosting.then(() => 'hosting');
   },

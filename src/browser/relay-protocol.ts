@@ -23,3 +23,8 @@ export interface RelayAnswer {
   headers: Array<[string, string]>;
   body: ReadableStream<Uint8Array> | null;
 }
+
+/** Service worker → host, on the request's port: the client went away (aborted fetch, cancelled body). */
+export interface RelayAbort {
+  abort: true;
+}

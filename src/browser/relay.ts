@@ -3,7 +3,7 @@
  * Lock) and serves the `/v1/` requests the service worker relays from any same-origin client.
  */
 import type { WorkerRuntime } from './runtime.ts';
-import { RELAY_REQUEST, type RelayAccepted, type RelayAnswer, type RelayRequest } from './relay-protocol.ts';
+import { RELAY_REQUEST, type RelayAbort, type RelayAccepted, type RelayAnswer, type RelayRequest } from './relay-protocol.ts';
 
 export const HOST_LOCK = 'web-responses:runtime-host';
 
@@ -40,15 +40,20 @@ export function hostRuntime(start: () => Promise<WorkerRuntime> | WorkerRuntime)
 }
 
 async function serve(rt: WorkerRuntime, msg: RelayRequest): Promise<void> {
-  msg.port.postMessage({ accepted: true } satisfies RelayAccepted);
+  const { port } = msg;
+  port.postMessage({ accepted: true } satisfies RelayAccepted);
+  // The service worker says when the client went away: the request is aborted (generation stops).
+  const controller = new AbortController();
+  port.onmessage = (e: MessageEvent<RelayAbort>) => {
+    if (e.data?.abort) controller.abort(new DOMException('The client went away.', 'AbortError'));
+  };
   let answer: RelayAnswer;
   try {
-    const res = await rt.fetch(msg.url, { method: msg.method, headers: msg.headers, body: msg.body });
+    const res = await rt.fetch(msg.url, { method: msg.method, headers: msg.headers, body: msg.body, signal: controller.signal });
     answer = { status: res.status, headers: [...res.headers.entries()], body: res.body };
   } catch (err) {
     const body = JSON.stringify({ error: { message: `The runtime failed: ${(err as Error).message}`, type: 'server_error', param: null, code: 'server_error' } });
     answer = { status: 500, headers: [['content-type', 'application/json']], body: new Response(body).body };
   }
-  msg.port.postMessage(answer, answer.body ? [answer.body as unknown as Transferable] : []);
-  msg.port.close();
+  port.postMessage(answer, answer.body ? [answer.body as unknown as Transferable] : []);
 }

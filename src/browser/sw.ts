@@ -10,7 +10,7 @@
  *     import { handleResponsesFetch } from 'web-responses/sw';
  *     self.addEventListener('fetch', (event) => handleResponsesFetch(event));
  */
-import { RELAY_REQUEST, type RelayAccepted, type RelayAnswer, type RelayRequest } from './relay-protocol.ts';
+import { RELAY_REQUEST, type RelayAbort, type RelayAccepted, type RelayAnswer, type RelayRequest } from './relay-protocol.ts';
 
 declare const self: ServiceWorkerGlobalScope;
 
@@ -52,6 +52,7 @@ async function relay(request: Request, hostTimeoutMs: number): Promise<Response>
   };
   const windows = await self.clients.matchAll({ type: 'window', includeUncontrolled: true });
   const channels: MessageChannel[] = [];
+  let hostPort: MessagePort | null = null;
   // A host accepts at once; its answer (after the model is loaded, the prompt read…) follows without a timeout.
   const answer = await new Promise<RelayAnswer | null>((resolve) => {
     const timer = setTimeout(() => resolve(null), hostTimeoutMs);
@@ -60,6 +61,7 @@ async function relay(request: Request, hostTimeoutMs: number): Promise<Response>
       channels.push(channel);
       channel.port1.onmessage = (e: MessageEvent<RelayAnswer | RelayAccepted>) => {
         clearTimeout(timer);
+        hostPort = channel.port1;
         if (!('accepted' in e.data)) resolve(e.data);
       };
       client.postMessage({ ...message, port: channel.port2 }, [channel.port2]);
@@ -69,7 +71,7 @@ async function relay(request: Request, hostTimeoutMs: number): Promise<Response>
       resolve(null);
     }
   });
-  for (const c of channels) c.port1.close();
+  for (const c of channels) if (c.port1 !== hostPort) c.port1.close();
   if (!answer) {
     return errorResponse(
       503,
@@ -77,6 +79,33 @@ async function relay(request: Request, hostTimeoutMs: number): Promise<Response>
       'No page is hosting the model. Open the app in a tab (it loads the model and serves /v1/ for this origin), then retry.',
     );
   }
-  // The client aborting its fetch cancels this body, which cancels the host's stream (and generation).
-  return new Response(answer.body, { status: answer.status, headers: answer.headers });
+  // The client going away (an aborted fetch, a cancelled body) stops generation on the host.
+  const port = hostPort as MessagePort | null;
+  const abort = () => {
+    port?.postMessage({ abort: true } satisfies RelayAbort);
+    port?.close();
+  };
+  request.signal.addEventListener('abort', abort, { once: true });
+  if (!answer.body) {
+    port?.close();
+    return new Response(null, { status: answer.status, headers: answer.headers });
+  }
+  const reader = answer.body.getReader();
+  const relayed = new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        const { done, value } = await reader.read();
+        if (done) {
+          port?.close();
+          controller.close();
+        } else controller.enqueue(value);
+      },
+      cancel(reason) {
+        abort();
+        return reader.cancel(reason);
+      },
+    },
+    { highWaterMark: 0 },
+  );
+  return new Response(relayed, { status: answer.status, headers: answer.headers });
 }

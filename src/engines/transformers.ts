@@ -76,6 +76,8 @@ export interface TransformersEngineInfo {
   deviceReport?: DeviceReport;
   contextLength?: number;
   loadMs?: number;
+  /** How the last generation ended (for status pages: an aborted request shows how far it got). */
+  lastFinish?: { reason: FinishReason; outputTokens: number };
 }
 
 export type TransformersEngine = LoadableEngine<TransformersEngineInfo>;
@@ -95,9 +97,39 @@ interface TokenizerLike {
 }
 interface ModelLike {
   generate(options: Record<string, unknown>): Promise<unknown>;
+  forward?(inputs: unknown): Promise<unknown>;
   dispose?(): Promise<unknown>;
   config?: { max_position_embeddings?: number };
   generation_config?: { eos_token_id?: number | number[] | null; bos_token_id?: number | null; pad_token_id?: number | null };
+}
+
+/** Resolves in a new task (a MessageChannel round trip: no timer clamping), letting queued messages run. */
+function nextTask(): Promise<void> {
+  if (typeof MessageChannel === 'undefined') return new Promise((resolve) => setTimeout(resolve, 0));
+  return new Promise((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => {
+      channel.port1.close();
+      resolve();
+    };
+    channel.port2.postMessage(null);
+  });
+}
+
+/**
+ * On the WASM backend a model step resolves through microtasks only, so a whole generation can run
+ * without the worker ever reading its messages — an abort from the page would wait for the end.
+ * Yielding one task before each step lets the abort in, so generation stops at the next token.
+ */
+function yieldingEachStep(model: ModelLike): ModelLike {
+  const forward = model.forward?.bind(model);
+  if (forward) {
+    model.forward = async (inputs: unknown) => {
+      await nextTask();
+      return forward(inputs);
+    };
+  }
+  return model;
 }
 
 const isLocalFolder = (model: string) => /^(\/|\.{1,2}\/|https?:\/\/|file:\/\/)/.test(model);
@@ -267,7 +299,7 @@ export function transformersEngine(options: TransformersEngineOptions): Transfor
       if (dtype) modelOpts.dtype = dtype;
       const mdl = (await tf.AutoModelForCausalLM.from_pretrained(name, modelOpts as never)) as unknown as ModelLike;
       tokenizer = tok;
-      model = mdl;
+      model = yieldingEachStep(mdl);
     } catch (err) {
       throw codedError(
         'model_load_failed',
@@ -488,6 +520,7 @@ export function transformersEngine(options: TransformersEngineOptions): Transfor
       // engine is free for the next request.
       stopHit = true;
       await generation;
+      if (signal.aborted || !done) info.lastFinish = { reason: 'abort', outputTokens: produced };
     }
     if (failure) {
       const msg = (failure as Error)?.message ?? String(failure);
@@ -506,6 +539,7 @@ export function transformersEngine(options: TransformersEngineOptions): Transfor
     else if (sawEos || stopStringHit) reason = 'stop';
     else if (produced >= maxNew) reason = 'length';
     else reason = 'stop';
+    info.lastFinish = { reason, outputTokens: produced };
     yield finish(reason, produced, timings);
   }
 
