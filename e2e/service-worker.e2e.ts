@@ -148,3 +148,47 @@ test('an aborted fetch through the service worker stops generation: the worker r
   expect(last!.outputTokens).toBeLessThan(seen + 40);
   await context.close();
 });
+
+test('the host tab closes mid-stream: the client sees response.failed (host_lost); another tab takes over and the next request succeeds', async () => {
+  const context = await browser.newContext();
+  const first = await swPage(context);
+  expect(await first.evaluate(() => (window as any).harness.host('/models/stories260K'))).toBe('hosting');
+  // A second tab is ready to host: it waits on the host lock.
+  const second = await swPage(context);
+  void second.evaluate(() => (window as any).harness.host('/models/stories260K'));
+  const client = await swPage(context);
+  const streamed = client.evaluate(async () => {
+    const res = await fetch('/v1/responses', {
+      method: 'POST',
+      body: JSON.stringify({ model: 'stories260K', input: 'Once upon a time', temperature: 0, max_output_tokens: 3000, stream: true }),
+    });
+    const reader = res.body!.getReader();
+    const decoder = new TextDecoder();
+    let text = '';
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      text += decoder.decode(value, { stream: true });
+      if ((text.match(/event: response\.output_text\.delta/g) ?? []).length >= 3) (window as any).__ready = true;
+    }
+    return text;
+  });
+  await client.waitForFunction(() => (window as any).__ready === true, undefined, { timeout: 30_000 });
+  await first.close(); // the host goes away mid-stream
+  const text = await streamed;
+  const types = [...text.matchAll(/^event: (.+)$/gm)].map((m) => m[1]);
+  expect(types[0]).toBe('response.created');
+  expect(types.slice(-2)).toEqual(['error', 'response.failed']);
+  expect(text).toContain('"code":"host_lost"');
+  // The second tab took over: the next request is served by it.
+  const again = await client.evaluate(async () => {
+    const r = await fetch('/v1/responses', {
+      method: 'POST',
+      body: JSON.stringify({ model: 'stories260K', input: 'Once upon a time', temperature: 0, max_output_tokens: 10 }),
+    });
+    return { status: r.status, body: await r.json() };
+  });
+  expect(again.status).toBe(200);
+  expect(again.body.output[0].content[0].text).toBe(', there was a little girl named Lily');
+  await context.close();
+});

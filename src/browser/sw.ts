@@ -10,6 +10,7 @@
  *     import { handleResponsesFetch } from 'web-responses/sw';
  *     self.addEventListener('fetch', (event) => handleResponsesFetch(event));
  */
+import { createParser } from 'eventsource-parser';
 import { RELAY_REQUEST, type RelayAbort, type RelayAccepted, type RelayAnswer, type RelayRequest } from './relay-protocol.ts';
 
 declare const self: ServiceWorkerGlobalScope;
@@ -53,6 +54,7 @@ async function relay(request: Request, hostTimeoutMs: number): Promise<Response>
   const windows = await self.clients.matchAll({ type: 'window', includeUncontrolled: true });
   const channels: MessageChannel[] = [];
   let hostPort: MessagePort | null = null;
+  let hostId: string | null = null;
   // A host accepts at once; its answer (after the model is loaded, the prompt read…) follows without a timeout.
   const answer = await new Promise<RelayAnswer | null>((resolve) => {
     const timer = setTimeout(() => resolve(null), hostTimeoutMs);
@@ -62,6 +64,7 @@ async function relay(request: Request, hostTimeoutMs: number): Promise<Response>
       channel.port1.onmessage = (e: MessageEvent<RelayAnswer | RelayAccepted>) => {
         clearTimeout(timer);
         hostPort = channel.port1;
+        hostId = client.id;
         if (!('accepted' in e.data)) resolve(e.data);
       };
       client.postMessage({ ...message, port: channel.port2 }, [channel.port2]);
@@ -91,16 +94,50 @@ async function relay(request: Request, hostTimeoutMs: number): Promise<Response>
     return new Response(null, { status: answer.status, headers: answer.headers });
   }
   const reader = answer.body.getReader();
+  // When the host's document goes away (tab closed, crashed, navigated) its body stream may neither
+  // end nor fail: the host's window disappearing from the clients list is the signal.
+  let watching = true;
+  const hostGone = (async (): Promise<'gone'> => {
+    while (watching) {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      if (hostId && !(await self.clients.get(hostId))) return 'gone';
+    }
+    return new Promise<'gone'>(() => {});
+  })();
+  const isSse = answer.headers.some(([k, v]) => k.toLowerCase() === 'content-type' && v.startsWith('text/event-stream'));
+  const tracker = isSse ? streamTracker() : null;
   const relayed = new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
-        const { done, value } = await reader.read();
-        if (done) {
+        let next: ReadableStreamReadResult<Uint8Array>;
+        try {
+          const r = await Promise.race([reader.read(), hostGone]);
+          if (r === 'gone') throw new Error('the host tab closed');
+          next = r;
+        } catch (err) {
+          // The host tab went away mid-stream (closed, crashed, reloaded): end the stream properly.
+          watching = false;
           port?.close();
+          if (tracker && !tracker.ended) {
+            controller.enqueue(tracker.fail('host_lost', `The tab hosting the model went away mid-response (${String(err)}). Retry: another tab takes over.`));
+            controller.close();
+          } else controller.error(err);
+          return;
+        }
+        if (next.done) {
+          watching = false;
+          port?.close();
+          if (tracker && !tracker.ended) {
+            controller.enqueue(tracker.fail('host_lost', 'The tab hosting the model went away mid-response. Retry: another tab takes over.'));
+          }
           controller.close();
-        } else controller.enqueue(value);
+          return;
+        }
+        tracker?.feed(next.value);
+        controller.enqueue(next.value);
       },
       cancel(reason) {
+        watching = false;
         abort();
         return reader.cancel(reason);
       },
@@ -108,4 +145,36 @@ async function relay(request: Request, hostTimeoutMs: number): Promise<Response>
     { highWaterMark: 0 },
   );
   return new Response(relayed, { status: answer.status, headers: answer.headers });
+}
+
+/** Follows an SSE Responses stream so that it can be ended with `error` + `response.failed`. */
+function streamTracker() {
+  const decoder = new TextDecoder();
+  const encoder = new TextEncoder();
+  let response: Record<string, unknown> | null = null;
+  let seq = 0;
+  let ended = false;
+  const parser = createParser({
+    onEvent(ev) {
+      const data = JSON.parse(ev.data) as { type: string; sequence_number: number; response?: Record<string, unknown> };
+      seq = data.sequence_number + 1;
+      if (data.response) response = data.response;
+      if (data.type === 'response.completed' || data.type === 'response.incomplete' || data.type === 'response.failed') ended = true;
+    },
+  });
+  const record = (ev: Record<string, unknown>) => `event: ${String(ev.type)}\ndata: ${JSON.stringify(ev)}\n\n`;
+  return {
+    get ended() {
+      return ended;
+    },
+    feed(bytes: Uint8Array) {
+      parser.feed(decoder.decode(bytes, { stream: true }));
+    },
+    fail(code: string, message: string): Uint8Array {
+      ended = true;
+      let text = record({ type: 'error', sequence_number: seq++, error: { code, message, param: null } });
+      if (response) text += record({ type: 'response.failed', sequence_number: seq++, response: { ...response, status: 'failed', error: { code, message } } });
+      return encoder.encode(text);
+    },
+  };
 }
