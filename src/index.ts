@@ -30,3 +30,5 @@ export { webllmEngine } from './engines/webllm.ts';
 export { createWorkerRuntime } from './browser/runtime.ts';
 export type { WorkerRuntime, WorkerRuntimeOptions } from './browser/runtime.ts';
 export type { EngineConfig, HostStatus } from './browser/host.ts';
+export { hostRuntime, HOST_LOCK } from './browser/relay.ts';
+export type { HostHandle } from './browser/relay.ts';
