@@ -192,3 +192,30 @@ test('the host tab closes mid-stream: the client sees response.failed (host_lost
   expect(again.body.output[0].content[0].text).toBe(', there was a little girl named Lily');
   await context.close();
 });
+
+test('the service worker is stopped by the browser between requests: the next request still works (no state lives only in it)', async () => {
+  const context = await browser.newContext();
+  const host = await swPage(context);
+  await host.evaluate(() => (window as any).harness.host('/models/stories260K'));
+  const ask = () =>
+    host.evaluate(async () => {
+      const r = await fetch('/v1/responses', {
+        method: 'POST',
+        body: JSON.stringify({ model: 'stories260K', input: 'Once upon a time', temperature: 0, max_output_tokens: 10 }),
+      });
+      return { status: r.status, text: (await r.json()).output?.[0]?.content?.[0]?.text };
+    });
+  expect(await ask()).toEqual({ status: 200, text: ', there was a little girl named Lily' });
+  const cdp = await context.newCDPSession(host);
+  const statuses: string[] = [];
+  cdp.on('ServiceWorker.workerVersionUpdated', (e: { versions: Array<{ runningStatus: string }> }) => {
+    for (const v of e.versions) statuses.push(v.runningStatus);
+  });
+  await cdp.send('ServiceWorker.enable');
+  await cdp.send('ServiceWorker.stopAllWorkers');
+  await expect.poll(() => statuses.includes('stopped'), { timeout: 10_000 }).toBe(true);
+  statuses.length = 0;
+  expect(await ask()).toEqual({ status: 200, text: ', there was a little girl named Lily' });
+  expect(statuses).toContain('running'); // it was started again for the request
+  await context.close();
+});
