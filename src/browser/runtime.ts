@@ -8,7 +8,8 @@
  */
 import * as Comlink from 'comlink';
 import './errors.ts';
-import { createParser, type EventSourceMessage } from 'eventsource-parser';
+import { createParser } from 'eventsource-parser';
+import { streamTracker } from './stream-tracker.ts';
 import type {
   Response as OpenAIResponse,
   ResponseCreateParamsNonStreaming,
@@ -59,9 +60,6 @@ const defaultWorker = () => new Worker(new URL('../../worker/worker.ts', import.
 
 const SSE = 'text/event-stream';
 
-function sseRecord(event: Record<string, unknown>): string {
-  return `event: ${String(event.type)}\ndata: ${JSON.stringify(event)}\n\n`;
-}
 
 export function createWorkerRuntime(options: WorkerRuntimeOptions): WorkerRuntime {
   const make = options.createWorker ?? defaultWorker;
@@ -115,36 +113,18 @@ export function createWorkerRuntime(options: WorkerRuntimeOptions): WorkerRuntim
    */
   function guard(body: ReadableStream<Uint8Array>, signal: AbortSignal): ReadableStream<Uint8Array> {
     const reader = body.getReader();
-    const encoder = new TextEncoder();
-    const decoder = new TextDecoder();
-    let response: Record<string, unknown> | null = null;
-    let seq = 0;
-    let finished = false; // the terminal event passed, or we ended the stream ourselves
+    const tracker = streamTracker();
     let endedHere = false; // we ended it (worker died): nothing more to read
-    const parser = createParser({
-      onEvent(ev: EventSourceMessage) {
-        const data = JSON.parse(ev.data) as { type: string; sequence_number: number; response?: Record<string, unknown> };
-        seq = data.sequence_number + 1;
-        if (data.response) response = data.response;
-        if (data.type === 'response.completed' || data.type === 'response.incomplete' || data.type === 'response.failed') finished = true;
-      },
-    });
     let end: ((code: string, message: string) => void) | null = null;
     // The read in flight: a watchdog timeout must not start a second one (a chunk would be lost).
     let pending: Promise<ReadableStreamReadResult<Uint8Array> | { error: unknown }> | null = null;
     return new ReadableStream<Uint8Array>({
       start(controller) {
         end = (code, message) => {
-          if (finished) return;
-          finished = true;
+          if (tracker.ended) return;
           endedHere = true;
-          const error = { code, message };
-          let text = sseRecord({ type: 'error', sequence_number: seq++, error: { ...error, param: null } });
-          if (response) {
-            text += sseRecord({ type: 'response.failed', sequence_number: seq++, response: { ...response, status: 'failed', error } });
-          }
           try {
-            controller.enqueue(encoder.encode(text));
+            controller.enqueue(tracker.fail(code, message));
             controller.close();
           } catch {
             // the reader is gone
@@ -179,13 +159,15 @@ export function createWorkerRuntime(options: WorkerRuntimeOptions): WorkerRuntim
           }
           if (next.done) {
             if (end) inflight.delete(end);
-            if (!finished && !(await ping(pingTimeoutMs))) died('The model worker stopped answering.');
-            else controller.close();
+            if (!tracker.ended && !(await ping(pingTimeoutMs))) {
+              end?.('worker_crashed', 'The model worker stopped answering before the response ended.');
+              died('The model worker stopped answering.');
+            } else controller.close();
             return;
           }
-          parser.feed(decoder.decode(next.value, { stream: true }));
+          tracker.feed(next.value);
           controller.enqueue(next.value);
-          if (finished && end) inflight.delete(end);
+          if (tracker.ended && end) inflight.delete(end);
           return;
         }
       },

@@ -10,7 +10,7 @@
  *     import { handleResponsesFetch } from 'web-responses/sw';
  *     self.addEventListener('fetch', (event) => handleResponsesFetch(event));
  */
-import { createParser } from 'eventsource-parser';
+import { streamTracker } from './stream-tracker.ts';
 import { RELAY_REQUEST, type RelayAbort, type RelayAccepted, type RelayAnswer, type RelayRequest } from './relay-protocol.ts';
 
 declare const self: ServiceWorkerGlobalScope;
@@ -145,36 +145,4 @@ async function relay(request: Request, hostTimeoutMs: number): Promise<Response>
     { highWaterMark: 0 },
   );
   return new Response(relayed, { status: answer.status, headers: answer.headers });
-}
-
-/** Follows an SSE Responses stream so that it can be ended with `error` + `response.failed`. */
-function streamTracker() {
-  const decoder = new TextDecoder();
-  const encoder = new TextEncoder();
-  let response: Record<string, unknown> | null = null;
-  let seq = 0;
-  let ended = false;
-  const parser = createParser({
-    onEvent(ev) {
-      const data = JSON.parse(ev.data) as { type: string; sequence_number: number; response?: Record<string, unknown> };
-      seq = data.sequence_number + 1;
-      if (data.response) response = data.response;
-      if (data.type === 'response.completed' || data.type === 'response.incomplete' || data.type === 'response.failed') ended = true;
-    },
-  });
-  const record = (ev: Record<string, unknown>) => `event: ${String(ev.type)}\ndata: ${JSON.stringify(ev)}\n\n`;
-  return {
-    get ended() {
-      return ended;
-    },
-    feed(bytes: Uint8Array) {
-      parser.feed(decoder.decode(bytes, { stream: true }));
-    },
-    fail(code: string, message: string): Uint8Array {
-      ended = true;
-      let text = record({ type: 'error', sequence_number: seq++, error: { code, message, param: null } });
-      if (response) text += record({ type: 'response.failed', sequence_number: seq++, response: { ...response, status: 'failed', error: { code, message } } });
-      return encoder.encode(text);
-    },
-  };
 }

@@ -1,0 +1,46 @@
+/**
+ * Follows a Responses SSE stream as it passes through (the response object, the next sequence
+ * number, whether a terminal event came), so that a relay can end it properly with `error` +
+ * `response.failed` when its source dies (a crashed worker, a closed host tab).
+ */
+import { createParser } from 'eventsource-parser';
+
+export interface StreamTracker {
+  /** A terminal event passed, or `fail` ended the stream. */
+  readonly ended: boolean;
+  feed(bytes: Uint8Array): void;
+  /** The SSE bytes of `error` + `response.failed` (the latter when the response object is known). */
+  fail(code: string, message: string): Uint8Array;
+}
+
+export /** Follows an SSE Responses stream so that it can be ended with `error` + `response.failed`. */
+function streamTracker(): StreamTracker {
+  const decoder = new TextDecoder();
+  const encoder = new TextEncoder();
+  let response: Record<string, unknown> | null = null;
+  let seq = 0;
+  let ended = false;
+  const parser = createParser({
+    onEvent(ev) {
+      const data = JSON.parse(ev.data) as { type: string; sequence_number: number; response?: Record<string, unknown> };
+      seq = data.sequence_number + 1;
+      if (data.response) response = data.response;
+      if (data.type === 'response.completed' || data.type === 'response.incomplete' || data.type === 'response.failed') ended = true;
+    },
+  });
+  const record = (ev: Record<string, unknown>) => `event: ${String(ev.type)}\ndata: ${JSON.stringify(ev)}\n\n`;
+  return {
+    get ended() {
+      return ended;
+    },
+    feed(bytes: Uint8Array) {
+      parser.feed(decoder.decode(bytes, { stream: true }));
+    },
+    fail(code: string, message: string): Uint8Array {
+      ended = true;
+      let text = record({ type: 'error', sequence_number: seq++, error: { code, message, param: null } });
+      if (response) text += record({ type: 'response.failed', sequence_number: seq++, response: { ...response, status: 'failed', error: { code, message } } });
+      return encoder.encode(text);
+    },
+  };
+}
