@@ -11,6 +11,7 @@
  *     self.addEventListener('fetch', (event) => handleResponsesFetch(event));
  */
 import { streamTracker } from './stream-tracker.ts';
+export { handleAppShellFetch, handleAppShellMessage, isShellRequest, SHELL_CACHE, type ShellCacheOptions } from './shell-cache.ts';
 import { RELAY_REQUEST, type RelayAbort, type RelayAccepted, type RelayAnswer, type RelayRequest } from './relay-protocol.ts';
 
 declare const self: ServiceWorkerGlobalScope;
@@ -37,12 +38,21 @@ export function handleResponsesFetch(event: FetchEvent, options: RelayOptions = 
   const url = new URL(event.request.url);
   const prefix = options.prefix ?? '/v1/';
   if (url.origin !== self.location.origin || !(url.pathname + '/').startsWith(prefix)) return false;
-  event.respondWith(relay(event.request, options.hostTimeoutMs ?? 3000));
+  // The service worker stays alive until the relayed body ends, so a new version activating (or the
+  // browser's idle timer) does not cut a response mid-stream.
+  let finished!: () => void;
+  event.waitUntil(new Promise<void>((resolve) => (finished = resolve)));
+  event.respondWith(
+    relay(event.request, options.hostTimeoutMs ?? 3000, () => finished()).catch((err) => {
+      finished();
+      throw err;
+    }),
+  );
   return true;
 }
 
 /** Asks every window for the host; the first that accepts serves the request. */
-async function relay(request: Request, hostTimeoutMs: number): Promise<Response> {
+async function relay(request: Request, hostTimeoutMs: number, finished: () => void): Promise<Response> {
   const body = request.method === 'GET' || request.method === 'HEAD' ? null : await request.text();
   const message: Omit<RelayRequest, 'port'> = {
     type: RELAY_REQUEST,
@@ -76,6 +86,7 @@ async function relay(request: Request, hostTimeoutMs: number): Promise<Response>
   });
   for (const c of channels) if (c.port1 !== hostPort) c.port1.close();
   if (!answer) {
+    finished();
     return errorResponse(
       503,
       'no_runtime_host',
@@ -91,6 +102,7 @@ async function relay(request: Request, hostTimeoutMs: number): Promise<Response>
   request.signal.addEventListener('abort', abort, { once: true });
   if (!answer.body) {
     port?.close();
+    finished();
     return new Response(null, { status: answer.status, headers: answer.headers });
   }
   const reader = answer.body.getReader();
@@ -118,6 +130,7 @@ async function relay(request: Request, hostTimeoutMs: number): Promise<Response>
           // The host tab went away mid-stream (closed, crashed, reloaded): end the stream properly.
           watching = false;
           port?.close();
+          finished();
           if (tracker && !tracker.ended) {
             controller.enqueue(tracker.fail('host_lost', `The tab hosting the model went away mid-response (${String(err)}). Retry: another tab takes over.`));
             controller.close();
@@ -127,6 +140,7 @@ async function relay(request: Request, hostTimeoutMs: number): Promise<Response>
         if (next.done) {
           watching = false;
           port?.close();
+          finished();
           if (tracker && !tracker.ended) {
             controller.enqueue(tracker.fail('host_lost', 'The tab hosting the model went away mid-response. Retry: another tab takes over.'));
           }
@@ -138,6 +152,7 @@ async function relay(request: Request, hostTimeoutMs: number): Promise<Response>
       },
       cancel(reason) {
         watching = false;
+        finished();
         abort();
         return reader.cancel(reason);
       },
