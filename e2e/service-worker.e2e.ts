@@ -47,6 +47,7 @@ test('the official SDK with baseURL /v1 and no custom fetch; a second tab with p
   const workers: string[] = [];
   const weights: string[] = [];
   context.on('request', (r) => {
+    if (r.serviceWorker()) return; // the service worker's own fetches (app-shell caching), not the page's
     if (r.url().includes('/worker/worker.ts')) workers.push(r.url());
     if (r.url().endsWith(`/fixtures/${MODEL}/onnx/model.onnx`)) weights.push(r.url());
   });

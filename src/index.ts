@@ -31,4 +31,6 @@ export { createWorkerRuntime } from './browser/runtime.ts';
 export type { WorkerRuntime, WorkerRuntimeOptions } from './browser/runtime.ts';
 export type { EngineConfig, HostStatus } from './browser/host.ts';
 export { hostRuntime, HOST_LOCK } from './browser/relay.ts';
+export { registerResponsesWorker, whenControlled, localFetch } from './browser/client.ts';
+export type { RegisterOptions, LocalFetchOptions } from './browser/client.ts';
 export type { HostHandle } from './browser/relay.ts';

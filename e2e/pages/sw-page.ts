@@ -1,36 +1,34 @@
 /**
- * Browser harness for the service-worker tests: registers the ready-made service worker, and can
- * make this tab the runtime host. Clients use plain `fetch('/v1/…')` or the official SDK with
- * `baseURL: location.origin + '/v1'` and no custom fetch.
+ * Browser harness for the service-worker tests: registers the ready-made service worker (unless the
+ * page is opened with `?register=0`), and can make this tab the runtime host. Clients use plain
+ * `fetch('/v1/…')`, the official SDK with `baseURL: location.origin + '/v1'` and no custom fetch, or
+ * `localFetch` (the first-load fallback).
  */
 import OpenAI from 'openai';
-import { createWorkerRuntime } from '../../src/browser/runtime.ts';
+import { createWorkerRuntime, type WorkerRuntime } from '../../src/browser/runtime.ts';
 import { hostRuntime } from '../../src/browser/relay.ts';
-
-async function registered(): Promise<void> {
-  await navigator.serviceWorker.register('/worker/sw.ts', { type: 'module', scope: '/' });
-  await navigator.serviceWorker.ready;
-  if (!navigator.serviceWorker.controller) {
-    await new Promise((resolve) => navigator.serviceWorker.addEventListener('controllerchange', resolve, { once: true }));
-  }
-}
+import { localFetch, registerResponsesWorker } from '../../src/browser/client.ts';
 
 const harness = {
   OpenAI,
+  runtime: undefined as WorkerRuntime | undefined,
+  /** Registers the ready-made service worker (a different `version` is an update) and waits for control. */
+  register: (version = '') => registerResponsesWorker(`/worker/sw.ts${version ? `?v=${version}` : ''}`).then((r) => r.controlled),
   /** Become the host (waits while another tab hosts); loads the model only then. */
   host(model: string, engineOptions: Record<string, unknown> = {}) {
-    const handle = hostRuntime(() => {
-      const rt = createWorkerRuntime({ model, engineOptions: { wasmPaths: '/ort/', device: 'wasm', dtype: 'fp32', ...engineOptions } });
-      (harness as any).runtime = rt;
-      return rt;
-    });
-    (harness as any).handle = handle;
+    const handle = hostRuntime(() => (harness.runtime = harness.standalone(model, engineOptions)));
     return handle.hosting.then(() => 'hosting');
+  },
+  /** A runtime in this tab that is not the origin's host (for the first-load fallback). */
+  standalone(model: string, engineOptions: Record<string, unknown> = {}) {
+    return createWorkerRuntime({ model, engineOptions: { wasmPaths: '/ort/', device: 'wasm', dtype: 'fp32', ...engineOptions } });
   },
   client() {
     return new OpenAI({ apiKey: 'local', baseURL: `${location.origin}/v1`, dangerouslyAllowBrowser: true, maxRetries: 0 });
   },
+  localFetch,
 };
 
 (window as unknown as { harness: typeof harness }).harness = harness;
-registered().then(() => (document.body.dataset.ready = '1'));
+if (new URLSearchParams(location.search).get('register') === '0') document.body.dataset.ready = '1';
+else void harness.register().then(() => (document.body.dataset.ready = '1'));
