@@ -4,8 +4,9 @@
  */
 import { createServer as createNetServer } from 'node:net';
 import { chromium, type Browser } from 'playwright-core';
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type Plugin, type ViteDevServer } from 'vite';
-import { serveDir } from '../vite.config.ts';
+import { localModels } from '../vite.config.ts';
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -41,22 +42,46 @@ const REPO = new URL('..', import.meta.url).pathname;
 /**
  * The app's dev server. `harness: true` serves the repository root instead of the demo (for the e2e
  * pages under /e2e/pages/), with test models mounted: /models/ (../shared/models, e.g. stories260K)
- * and /fixtures/ (generated decoders in .fixtures/).
+ * and /fixtures/ (generated decoders in .fixtures/), both listed in /models/index.json.
  */
-export async function startApp(opts: { harness?: boolean } = {}): Promise<AppServer> {
+export async function startApp(opts: { harness?: boolean; slow?: { match: RegExp; bytesPerSecond: number } } = {}): Promise<AppServer> {
   const port = await freePort();
-  const mounts: Plugin = {
-    name: 'e2e:test-models',
+  // A slow network for matching files (to watch download progress): sent in chunks, paced.
+  const slow: Plugin = {
+    name: 'e2e:slow-network',
     configureServer(server) {
-      server.middlewares.use(serveDir('/models/', `${REPO}../shared/models`));
-      server.middlewares.use(serveDir('/fixtures/', `${REPO}.fixtures`));
+      const rule = opts.slow;
+      if (!rule) return;
+      server.middlewares.use((req, res, next) => {
+        const url = decodeURIComponent((req.url ?? '').split('?')[0]);
+        if (!rule.match.test(url)) return next();
+        const file = url.startsWith('/models/') ? `${REPO}../shared/models/${url.slice(8)}` : `${REPO}.fixtures/${url.slice(10)}`;
+        if (!existsSync(file)) return next();
+        const data = readFileSync(file);
+        const chunk = Math.max(1024, Math.round(rule.bytesPerSecond / 10));
+        res.setHeader('content-type', 'application/octet-stream');
+        res.setHeader('content-length', String(data.length));
+        let offset = 0;
+        const timer = setInterval(() => {
+          res.write(data.subarray(offset, (offset += chunk)));
+          if (offset >= data.length) {
+            clearInterval(timer);
+            res.end();
+          }
+        }, 100);
+        res.on('close', () => clearInterval(timer));
+      });
     },
   };
+  const mounts = localModels([
+    { prefix: '/models/', dir: `${REPO}../shared/models` },
+    { prefix: '/fixtures/', dir: `${REPO}.fixtures` },
+  ]);
   const server: ViteDevServer = await createServer({
     configFile: `${REPO}vite.config.ts`,
     logLevel: 'error',
     ...(opts.harness ? { root: REPO } : {}),
-    plugins: [mounts],
+    plugins: [slow, mounts],
     server: { port, strictPort: true, host: '127.0.0.1' },
   });
   await server.listen();

@@ -41,8 +41,8 @@ async function renderedPrompt(chatTemplate: string): Promise<string> {
   return seen[0].prompt;
 }
 
-/** Writes (or reuses) `.fixtures/<MODEL>`, served by the e2e server as `/fixtures/<MODEL>`. */
-export async function ensureScriptedToolDecoder(): Promise<void> {
+/** Qwen3's real tokenizer (transformers.js, from .fixtures/qwen3-tokenizer) and chat template. */
+export async function qwen3(): Promise<{ tokenizer: Awaited<ReturnType<typeof AutoTokenizer.from_pretrained>>; chatTemplate: string; tokenizerDir: string }> {
   mkdirSync(FIXTURES, { recursive: true });
   env.allowRemoteModels = false;
   env.allowLocalModels = true;
@@ -51,6 +51,12 @@ export async function ensureScriptedToolDecoder(): Promise<void> {
   ensureFixture(tokDir, 'qwen3-tokenizer', () => copyTokenizer(QWEN3_DIR, tokDir));
   const tokenizer = await AutoTokenizer.from_pretrained('qwen3-tokenizer');
   const { chat_template } = JSON.parse(readFileSync(join(QWEN3_DIR, 'tokenizer_config.json'), 'utf8')) as { chat_template: string };
+  return { tokenizer, chatTemplate: chat_template, tokenizerDir: QWEN3_DIR };
+}
+
+/** Writes (or reuses) `.fixtures/<MODEL>`, served by the e2e server as `/fixtures/<MODEL>`. */
+export async function ensureScriptedToolDecoder(): Promise<void> {
+  const { tokenizer, chatTemplate: chat_template } = await qwen3();
   const prompt = await renderedPrompt(chat_template);
   const promptLength = tokenizer.encode(prompt).length;
   const script = tokenizer.encode(SCRIPT, { add_special_tokens: false });

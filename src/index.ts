@@ -33,4 +33,4 @@ export type { EngineConfig, HostStatus } from './browser/host.ts';
 export { hostRuntime, HOST_LOCK } from './browser/relay.ts';
 export { registerResponsesWorker, whenControlled, localFetch } from './browser/client.ts';
 export type { RegisterOptions, LocalFetchOptions } from './browser/client.ts';
-export type { HostHandle } from './browser/relay.ts';
+export type { HostHandle, RelayTarget } from './browser/relay.ts';

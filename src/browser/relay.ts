@@ -7,6 +7,9 @@ import { RELAY_REQUEST, type RelayAbort, type RelayAccepted, type RelayAnswer, t
 
 export const HOST_LOCK = 'web-responses:runtime-host';
 
+/** What the host serves relayed requests with: a runtime, or anything with its `fetch`. */
+export type RelayTarget = Pick<WorkerRuntime, 'fetch'>;
+
 export interface HostHandle {
   /** Resolves when this tab became the host (it may wait while another tab hosts). */
   readonly hosting: Promise<void>;
@@ -16,9 +19,11 @@ export interface HostHandle {
 
 /**
  * Serves relayed requests with `rt.fetch` while this tab holds the host lock. `start` runs once the
- * lock is ours (e.g. create/load the runtime then), so only one tab per origin loads the model.
+ * lock is ours (e.g. create/load the runtime then), so only one tab per origin loads the model. An app
+ * that loads models later (a model picker) can return an object whose `fetch` delegates to the
+ * current runtime.
  */
-export function hostRuntime(start: () => Promise<WorkerRuntime> | WorkerRuntime): HostHandle {
+export function hostRuntime(start: () => Promise<RelayTarget> | RelayTarget): HostHandle {
   let release!: () => void;
   const held = new Promise<void>((resolve) => (release = resolve));
   let hosted!: () => void;
@@ -39,7 +44,7 @@ export function hostRuntime(start: () => Promise<WorkerRuntime> | WorkerRuntime)
   return { hosting, release: () => release() };
 }
 
-async function serve(rt: WorkerRuntime, msg: RelayRequest): Promise<void> {
+async function serve(rt: RelayTarget, msg: RelayRequest): Promise<void> {
   const { port } = msg;
   port.postMessage({ accepted: true } satisfies RelayAccepted);
   // The service worker says when the client went away: the request is aborted (generation stops).
