@@ -73,6 +73,14 @@ test('first visit: the chat with the model picker (local models, the hub unreach
   expect(await page.textContent('#banners')).toContain('The model hub is unreachable');
   expect(await page.textContent('[data-key="webllm:qwen3-0.6b"]')).toContain('Cannot run here');
   expect(await page.isVisible('#empty')).toBe(true);
+  // Installable: Chromium finds the manifest, its icons and the service worker acceptable.
+  const cdp = await context.newCDPSession(page);
+  const manifest = await cdp.send('Page.getAppManifest');
+  expect(manifest.errors).toEqual([]);
+  expect(JSON.parse(manifest.data!).icons.map((i: { sizes: string }) => i.sizes)).toEqual(expect.arrayContaining(['192x192', '512x512']));
+  // (Playwright's contexts are incognito, which Chromium reports; every other check must pass.)
+  const { installabilityErrors } = await cdp.send('Page.getInstallabilityErrors');
+  expect(installabilityErrors.map((e) => e.errorId)).toEqual(['in-incognito']);
   await shoot(page, 'empty', { panel: true });
 
   // Loading: bytes, speed and time left while the weights arrive.
@@ -132,5 +140,11 @@ test('offline and the model is not cached: an error banner says which model and 
   expect(banner).toContain('You are offline and Qwen3 0.6B is not cached');
   expect(banner).toMatch(/Cached models you can use offline: \/models\/stories260K \(1\.\d MB\)/);
   await shoot(page, 'error');
+  // The cached model is listed with its size and can be deleted (it is no longer loaded).
+  await context.setOffline(false);
+  expect(await page.textContent('#cached')).toMatch(/^\/models\/stories260K · 1\.\d MBDelete$/);
+  await page.click('#cached button');
+  await page.waitForFunction(() => document.getElementById('cached')!.textContent === 'No model downloaded yet.');
+  expect(await page.evaluate(async () => (await (await caches.open('transformers-cache')).keys()).length)).toBe(0);
   await context.close();
 });
