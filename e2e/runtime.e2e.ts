@@ -105,6 +105,7 @@ test('abort mid-generation, then a second request on the same runtime succeeds',
   expect(result.error).toMatch(/^APIUserAbortError/);
   // The worker stopped the generation soon after the abort (not at the 400-token limit).
   expect(result.stopped.reason).toBe('abort');
+  expect(result.stopped.tokensAfterAbort).toBeLessThanOrEqual(1);
   expect(result.stopped.outputTokens).toBeLessThan(5 + 40);
   expect('Once upon a time' + result.text).toBe(REFERENCE);
   expect(result.usage.output_tokens).toBe(40);

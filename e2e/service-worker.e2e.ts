@@ -111,7 +111,7 @@ test('the official SDK with baseURL /v1 and no custom fetch; a second tab with p
   await context.close();
 });
 
-test('an aborted fetch through the service worker stops generation: the worker reports it stopped soon after the abort, far short of the limit', async () => {
+test('an aborted fetch through the service worker stops generation: the worker reports it stopped within one token of the abort reaching it, far short of the limit', async () => {
   const context = await browser.newContext();
   const host = await swPage(context);
   await host.evaluate(() => (window as any).harness.host('/models/stories260K'));
@@ -145,7 +145,9 @@ test('an aborted fetch through the service worker stops generation: the worker r
     return null;
   });
   expect(last?.reason).toBe('abort');
-  // Tokens produced ≤ what the client saw + what was in flight (a few chunks), far from 3000.
+  // The model stopped within one token of the abort reaching the worker…
+  expect(last!.tokensAfterAbort).toBeLessThanOrEqual(1);
+  // …and produced only what the client saw plus what was in flight (a few chunks), far from 3000.
   expect(last!.outputTokens).toBeLessThan(seen + 40);
   await context.close();
 });

@@ -77,7 +77,12 @@ export interface TransformersEngineInfo {
   contextLength?: number;
   loadMs?: number;
   /** How the last generation ended (for status pages: an aborted request shows how far it got). */
-  lastFinish?: { reason: FinishReason; outputTokens: number };
+  lastFinish?: {
+    reason: FinishReason;
+    outputTokens: number;
+    /** For an abort: tokens the model still produced after the abort reached this worker. */
+    tokensAfterAbort?: number;
+  };
 }
 
 export type TransformersEngine = LoadableEngine<TransformersEngineInfo>;
@@ -491,7 +496,11 @@ export function transformersEngine(options: TransformersEngineOptions): Transfor
 
     let done = false;
     let failure: unknown = null;
-    const onAbort = () => queue.notify();
+    let producedAtAbort: number | null = null;
+    const onAbort = () => {
+      producedAtAbort = produced;
+      queue.notify();
+    };
     signal.addEventListener('abort', onAbort);
     const generation = mdl
       .generate(genOptions)
@@ -520,7 +529,9 @@ export function transformersEngine(options: TransformersEngineOptions): Transfor
       // engine is free for the next request.
       stopHit = true;
       await generation;
-      if (signal.aborted || !done) info.lastFinish = { reason: 'abort', outputTokens: produced };
+      if (signal.aborted || !done) {
+        info.lastFinish = { reason: 'abort', outputTokens: produced, tokensAfterAbort: produced - (producedAtAbort ?? produced) };
+      }
     }
     if (failure) {
       const msg = (failure as Error)?.message ?? String(failure);
@@ -540,6 +551,7 @@ export function transformersEngine(options: TransformersEngineOptions): Transfor
     else if (produced >= maxNew) reason = 'length';
     else reason = 'stop';
     info.lastFinish = { reason, outputTokens: produced };
+    if (reason === 'abort') info.lastFinish.tokensAfterAbort = produced - (producedAtAbort ?? produced);
     yield finish(reason, produced, timings);
   }
 
