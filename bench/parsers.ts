@@ -4,11 +4,15 @@
  * runs. A benchmark, not a test: `npm run bench:parsers` prints a table and writes
  * `bench/results.json` → `parser_mb_per_s`.
  *
- *     npm run bench:parsers [-- --runs 7 --mb 1]
+ *     npm run bench:parsers [-- --runs 7 --mb 1] [--formats hermes,qwen3_xml]
+ *
+ * With `--formats` only those run, and bench/results.json is left alone (for profiling:
+ * `node --import tsx --cpu-prof bench/parsers.ts --formats qwen3_xml`).
  */
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { EventWriter, type WireResponse } from '../src/events/writer.ts';
 import { createOutputParser, getToolFormat } from '../src/parsers/index.ts';
+import { writeReport } from './report.ts';
 
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -17,6 +21,7 @@ const arg = (name: string, fallback: number) => {
 const RUNS = arg('runs', 7);
 const TARGET_BYTES = Math.round(arg('mb', 1) * 1024 * 1024);
 const CHUNK = 4;
+const ONLY = process.argv.includes('--formats') ? process.argv[process.argv.indexOf('--formats') + 1].split(',') : null;
 
 const PROSE =
   'The weather in Paris is mild today, with a light breeze from the west. Temperatures <20 °C> are expected, ' +
@@ -145,7 +150,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 const results: Record<string, number> = {};
 const rows: string[] = [];
-for (const format of Object.keys(TURNS)) {
+for (const format of Object.keys(TURNS).filter((f) => !ONLY || ONLY.includes(f))) {
   try {
     getToolFormat(format);
   } catch {
@@ -170,7 +175,10 @@ console.log('| format | MB/s (median) | min–max | calls | events |');
 console.log('|---|---|---|---|---|');
 for (const r of rows) console.log(r);
 
-const file = new URL('./results.json', import.meta.url);
-const all = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
-all.parser_mb_per_s = results;
-writeFileSync(file, `${JSON.stringify(all, null, 2)}\n`);
+if (!ONLY) {
+  const file = new URL('./results.json', import.meta.url);
+  const all = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
+  all.parser_mb_per_s = results;
+  writeFileSync(file, `${JSON.stringify(all, null, 2)}\n`);
+  console.log(`\nwrote bench/results.json and ${writeReport(all)}`);
+}

@@ -1,0 +1,94 @@
+/// <reference lib="webworker" />
+/**
+ * Worker-boundary benchmark worker: the runtime's worker protocol (load / ping / status / fetch /
+ * abort, as src/browser/host.ts exposes it over comlink) served by a ResponsesService on the
+ * *scripted* engine, so a stream costs nothing but the service, the SSE encoding and the crossing.
+ *
+ * src/browser/host.ts only builds `transformers` and `webllm` engines, so this worker mirrors its
+ * `fetch` (service.fetch → body piped through a TransformStream → transferred to the page) around a
+ * scripted engine. A plain `{ type: IN_WORKER }` message makes it read the same stream inside the
+ * worker and post the stats back: the rate with no boundary.
+ */
+import * as Comlink from 'comlink';
+import '../../src/browser/errors.ts';
+import { scriptedEngine } from '../../src/engines/scripted.ts';
+import { createResponsesService } from '../../src/service/service.ts';
+import { IN_WORKER, IN_WORKER_RESULT, type BoundaryStats } from './common.ts';
+
+declare const self: DedicatedWorkerGlobalScope;
+
+const MODEL = 'scripted-boundary';
+const WORDS = ['The', ' quick', ' brown', ' fox', ' jumps', ' over', ' the', ' lazy', ' dog', ',', ' and', ' then', ' it', ' rests', '.', '\n'];
+/** 200k pseudo-tokens; requests cap them with max_output_tokens. */
+const TOKENS: string[] = Array.from({ length: 200_000 }, (_, i) => WORDS[i % WORDS.length]);
+
+const service = createResponsesService({ engine: scriptedEngine({ model: MODEL, output: TOKENS }) });
+const inflight = new Map<string, AbortController>();
+
+/** Counts SSE records (`event:` lines) in a byte stream, reading it to the end. */
+async function countSse(body: ReadableStream<Uint8Array>): Promise<{ events: number; bytes: number }> {
+  const reader = body.getReader();
+  let events = 0;
+  let bytes = 0;
+  // A record starts with "event: " at the start of a line; count "\n\n" terminators instead (cheap, exact for our encoder).
+  let prevNl = false;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    bytes += value.byteLength;
+    for (let i = 0; i < value.length; i++) {
+      const nl = value[i] === 10;
+      if (nl && prevNl) events++;
+      prevNl = nl;
+    }
+  }
+  return { events, bytes };
+}
+
+const host = {
+  async load() {
+    return this.status();
+  },
+  async unload() {},
+  status() {
+    return { loaded: true, model: MODEL, engine: 'transformers' as const, info: { backend: 'scripted' } };
+  },
+  ping(): true {
+    return true;
+  },
+  async fetch(id: string, url: string, init: { method: string; headers: Array<[string, string]>; body: string | null }) {
+    const controller = new AbortController();
+    inflight.set(id, controller);
+    const res = await service.fetch(url, { method: init.method, headers: init.headers, body: init.body, signal: controller.signal });
+    const headers = [...res.headers.entries()];
+    if (!res.body) {
+      inflight.delete(id);
+      return { status: res.status, headers, body: null };
+    }
+    const body = res.body.pipeThrough(new TransformStream<Uint8Array, Uint8Array>({ flush: () => void inflight.delete(id) }));
+    return Comlink.transfer({ status: res.status, headers, body }, [body as unknown as Transferable]);
+  },
+  abort(id: string): void {
+    inflight.get(id)?.abort(new DOMException('The request was aborted.', 'AbortError'));
+    inflight.delete(id);
+  },
+};
+
+/** The same stream read inside the worker (no boundary). */
+async function inWorker(tokens: number): Promise<BoundaryStats> {
+  const t0 = performance.now();
+  const res = await service.fetch('http://worker.local/v1/responses', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ model: MODEL, input: 'Write.', max_output_tokens: tokens, stream: true }),
+  });
+  const { events, bytes } = await countSse(res.body!);
+  return { events, bytes, ms: performance.now() - t0 };
+}
+
+Comlink.expose(host);
+// A plain message beside comlink's (which ignores messages of unknown type): the in-worker rate.
+self.addEventListener('message', (e: MessageEvent<{ type?: string; tokens?: number }>) => {
+  if (e.data?.type !== IN_WORKER) return;
+  void inWorker(e.data.tokens ?? 0).then((stats) => self.postMessage({ type: IN_WORKER_RESULT, stats }));
+});
