@@ -11,6 +11,7 @@
  */
 import * as Comlink from 'comlink';
 import '../../src/browser/errors.ts';
+import { streamToPort } from '../../src/browser/port-stream.ts';
 import { scriptedEngine } from '../../src/engines/scripted.ts';
 import { createResponsesService } from '../../src/service/service.ts';
 import { IN_WORKER, IN_WORKER_RESULT, type BoundaryStats } from './common.ts';
@@ -63,10 +64,11 @@ const host = {
     const headers = [...res.headers.entries()];
     if (!res.body) {
       inflight.delete(id);
-      return { status: res.status, headers, body: null };
+      return { status: res.status, headers, port: null };
     }
     const body = res.body.pipeThrough(new TransformStream<Uint8Array, Uint8Array>({ flush: () => void inflight.delete(id) }));
-    return Comlink.transfer({ status: res.status, headers, body }, [body as unknown as Transferable]);
+    const port = streamToPort(body); // as src/browser/host.ts does
+    return Comlink.transfer({ status: res.status, headers, port }, [port]);
   },
   abort(id: string): void {
     inflight.get(id)?.abort(new DOMException('The request was aborted.', 'AbortError'));

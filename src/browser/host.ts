@@ -1,10 +1,11 @@
 /**
  * The worker side of the runtime: one engine and one ResponsesService, exposed over comlink.
- * Responses cross to the page as a transferred ReadableStream of SSE bytes, so events travel in the
+ * Responses cross to the page as SSE bytes over a MessagePort (port-stream.ts), so events travel in the
  * batches the service writes (one chunk per engine token), never one message per event.
  */
 import * as Comlink from 'comlink';
 import './errors.ts';
+import { streamToPort } from './port-stream.ts';
 import type { LoadableEngine } from '../engines/types.ts';
 import { transformersEngine, type TransformersEngineOptions } from '../engines/transformers.ts';
 import { createResponsesService, type ResponsesService } from '../service/service.ts';
@@ -29,7 +30,8 @@ export interface HostStatus {
 export interface SerializedResponse {
   status: number;
   headers: Array<[string, string]>;
-  body: ReadableStream<Uint8Array> | null;
+  /** The body, sent over this port (see port-stream.ts); null when there is none. */
+  port: MessagePort | null;
 }
 
 export type ProgressListener = (progress: unknown) => void;
@@ -79,13 +81,14 @@ export function createWorkerHost() {
       return true;
     },
 
-    /** Serves one request; the body comes back as a transferred stream. */
+    /** Serves one request; the body comes back over a transferred port (port-stream.ts). */
     async fetch(id: string, url: string, init: { method: string; headers: Array<[string, string]>; body: string | null }) {
       if (!service) {
         const body = JSON.stringify({
           error: { message: 'No model is loaded yet. Load a model, then send the request again.', type: 'server_error', param: null, code: 'model_not_loaded' },
         });
-        return { status: 503, headers: [['content-type', 'application/json']], body: new Response(body).body } satisfies SerializedResponse;
+        const port = streamToPort(new Response(body).body!);
+        return Comlink.transfer({ status: 503, headers: [['content-type', 'application/json']], port } satisfies SerializedResponse, [port]);
       }
       const controller = new AbortController();
       inflight.set(id, controller);
@@ -93,14 +96,15 @@ export function createWorkerHost() {
       const headers = [...res.headers.entries()];
       if (!res.body) {
         inflight.delete(id);
-        return { status: res.status, headers, body: null } satisfies SerializedResponse;
+        return { status: res.status, headers, port: null } satisfies SerializedResponse;
       }
       // Forget the controller when the body ends, whichever way.
       const body = res.body.pipeThrough(
         new TransformStream<Uint8Array, Uint8Array>({ flush: () => void inflight.delete(id) }),
       );
-      const out: SerializedResponse = { status: res.status, headers, body };
-      return Comlink.transfer(out, [body as unknown as Transferable]);
+      const port = streamToPort(body);
+      const out: SerializedResponse = { status: res.status, headers, port };
+      return Comlink.transfer(out, [port]);
     },
 
     /** The page's AbortSignal fired for request `id`. */

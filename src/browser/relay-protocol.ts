@@ -17,11 +17,11 @@ export interface RelayAccepted {
   accepted: true;
 }
 
-/** Host → service worker, on the request's port: the response, its body as a transferred stream. */
+/** Host → service worker, on the request's port: the response, its body over a port (port-stream.ts). */
 export interface RelayAnswer {
   status: number;
   headers: Array<[string, string]>;
-  body: ReadableStream<Uint8Array> | null;
+  body: MessagePort | null;
 }
 
 /** Service worker → host, on the request's port: the client went away (aborted fetch, cancelled body). */

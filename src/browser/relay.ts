@@ -3,6 +3,7 @@
  * Lock) and serves the `/v1/` requests the service worker relays from any same-origin client.
  */
 import type { WorkerRuntime } from './runtime.ts';
+import { streamToPort } from './port-stream.ts';
 import { RELAY_REQUEST, type RelayAbort, type RelayAccepted, type RelayAnswer, type RelayRequest } from './relay-protocol.ts';
 
 export const HOST_LOCK = 'web-responses:runtime-host';
@@ -55,10 +56,10 @@ async function serve(rt: RelayTarget, msg: RelayRequest): Promise<void> {
   let answer: RelayAnswer;
   try {
     const res = await rt.fetch(msg.url, { method: msg.method, headers: msg.headers, body: msg.body, signal: controller.signal });
-    answer = { status: res.status, headers: [...res.headers.entries()], body: res.body };
+    answer = { status: res.status, headers: [...res.headers.entries()], body: res.body ? streamToPort(res.body) : null };
   } catch (err) {
     const body = JSON.stringify({ error: { message: `The runtime failed: ${(err as Error).message}`, type: 'server_error', param: null, code: 'server_error' } });
-    answer = { status: 500, headers: [['content-type', 'application/json']], body: new Response(body).body };
+    answer = { status: 500, headers: [['content-type', 'application/json']], body: streamToPort(new Response(body).body!) };
   }
-  port.postMessage(answer, answer.body ? [answer.body as unknown as Transferable] : []);
+  port.postMessage(answer, answer.body ? [answer.body] : []);
 }

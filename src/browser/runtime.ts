@@ -10,6 +10,7 @@ import * as Comlink from 'comlink';
 import './errors.ts';
 import { createParser } from 'eventsource-parser';
 import { streamTracker } from './stream-tracker.ts';
+import { portToStream } from './port-stream.ts';
 import type {
   Response as OpenAIResponse,
   ResponseCreateParamsNonStreaming,
@@ -188,7 +189,8 @@ export function createWorkerRuntime(options: WorkerRuntimeOptions): WorkerRuntim
     request.signal.addEventListener('abort', onAbort, { once: true });
     const res = await host.fetch(id, request.url, { method: request.method, headers: [...request.headers.entries()], body });
     const isSse = res.headers.some(([k, v]) => k.toLowerCase() === 'content-type' && v.startsWith(SSE));
-    const out = res.body && isSse ? guard(res.body, request.signal) : res.body;
+    const stream = res.port ? portToStream(res.port) : null;
+    const out = stream && isSse ? guard(stream, request.signal) : stream;
     if (!isSse) request.signal.removeEventListener('abort', onAbort);
     return new Response(out, { status: res.status, headers: res.headers });
   }

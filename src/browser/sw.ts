@@ -2,7 +2,7 @@
 /**
  * The service-worker side of `fetch('/v1/…')`: same-origin requests under `/v1/` are relayed to the
  * page that hosts the runtime (see `hostRuntime` in relay.ts) and answered with its Response — the
- * SSE body arrives as a transferred stream, so streaming, back-pressure and cancellation go both
+ * SSE body arrives over a MessagePort (port-stream.ts), so streaming, back-pressure and cancellation go both
  * ways. Every other request is left alone. The service worker keeps no state of its own: each request
  * asks the open windows which one is the host, so a restarted service worker keeps working.
  *
@@ -11,6 +11,7 @@
  *     self.addEventListener('fetch', (event) => handleResponsesFetch(event));
  */
 import { streamTracker } from './stream-tracker.ts';
+import { portToStream } from './port-stream.ts';
 export { handleAppShellFetch, handleAppShellMessage, isShellRequest, SHELL_CACHE, type ShellCacheOptions } from './shell-cache.ts';
 import { RELAY_REQUEST, type RelayAbort, type RelayAccepted, type RelayAnswer, type RelayRequest } from './relay-protocol.ts';
 
@@ -105,7 +106,7 @@ async function relay(request: Request, hostTimeoutMs: number, finished: () => vo
     finished();
     return new Response(null, { status: answer.status, headers: answer.headers });
   }
-  const reader = answer.body.getReader();
+  const reader = portToStream(answer.body).getReader();
   // When the host's document goes away (tab closed, crashed, navigated) its body stream may neither
   // end nor fail: the host's window disappearing from the clients list is the signal.
   let watching = true;

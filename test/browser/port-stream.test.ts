@@ -1,0 +1,85 @@
+/**
+ * port-stream: a byte stream over a MessagePort with credit-based back-pressure (Node has the same
+ * MessageChannel and ReadableStream as browsers).
+ */
+import fc from 'fast-check';
+import { describe, expect, test } from 'vitest';
+import { portToStream, streamToPort } from '../../src/browser/port-stream.ts';
+
+function source(chunks: Uint8Array[], log: { pulled: number; cancelled: unknown }, fail?: Error) {
+  let i = 0;
+  return new ReadableStream<Uint8Array>(
+    {
+      pull(controller) {
+        if (i < chunks.length) {
+          log.pulled++;
+          controller.enqueue(chunks[i++]);
+        } else if (fail) controller.error(fail);
+        else controller.close();
+      },
+      cancel(reason) {
+        log.cancelled = reason;
+      },
+    },
+    { highWaterMark: 0 },
+  );
+}
+
+async function readAll(stream: ReadableStream<Uint8Array>, onChunk?: () => Promise<void>): Promise<Uint8Array[]> {
+  const out: Uint8Array[] = [];
+  const reader = stream.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return out;
+    out.push(value);
+    await onChunk?.();
+  }
+}
+
+const newLog = () => ({ pulled: 0, cancelled: undefined as unknown });
+
+describe('port-stream', () => {
+  test('property: every chunk arrives, in order, unchanged, whatever the sizes, the window and the reader pace', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.uint8Array({ maxLength: 64 }), { maxLength: 40 }),
+        fc.integer({ min: 1, max: 6 }),
+        fc.boolean(),
+        async (chunks, window, slow) => {
+          const pace = slow ? () => new Promise<void>((r) => setTimeout(r, 0)) : undefined;
+          const got = await readAll(portToStream(streamToPort(source(chunks, newLog())), window), pace);
+          expect(got.map((c) => [...c])).toEqual(chunks.map((c) => [...c]));
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  test('back-pressure: the sender stays at most `window` chunks ahead of a reader that stopped', async () => {
+    const chunks = Array.from({ length: 50 }, (_, i) => new Uint8Array([i]));
+    const log = newLog();
+    const reader = portToStream(streamToPort(source(chunks, log)), 3).getReader();
+    await reader.read();
+    await reader.read();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(log.pulled).toBeGreaterThanOrEqual(2);
+    expect(log.pulled).toBeLessThanOrEqual(2 + 3);
+  });
+
+  test('cancelling the reader cancels the source (generation stops), with the reason', async () => {
+    const log = newLog();
+    const chunks = Array.from({ length: 20 }, (_, i) => new Uint8Array([i]));
+    const reader = portToStream(streamToPort(source(chunks, log)), 2).getReader();
+    await reader.read();
+    await reader.cancel('client went away');
+    await new Promise((r) => setTimeout(r, 20));
+    expect(log.cancelled).toBe('client went away');
+    expect(log.pulled).toBeLessThan(20);
+  });
+
+  test('an error in the source errors the reader after the chunks before it', async () => {
+    const reader = portToStream(streamToPort(source([new Uint8Array([7])], newLog(), new Error('engine failed')))).getReader();
+    expect([...(await reader.read()).value!]).toEqual([7]);
+    await expect(reader.read()).rejects.toThrow('engine failed');
+  });
+});
