@@ -219,7 +219,7 @@ function boundary(r: Results): string {
   if (!b) return '_Not measured._';
   const names: Record<string, string> = {
     inWorker: 'inside the worker (service → SSE bytes, no boundary)',
-    runtimeFetch: 'page ← worker (`runtime.fetch`, transferred ReadableStream)',
+    runtimeFetch: 'page ← worker (`runtime.fetch`, MessagePort stream)',
     serviceWorker: 'page ← service worker ← host page ← worker (plain `fetch`)',
     sdk: 'the same, parsed by the `openai` SDK (events)',
   };
