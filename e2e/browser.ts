@@ -3,6 +3,7 @@
  * WebGPU and service workers are available) and Debian's Chromium driven through playwright-core.
  */
 import { createServer as createNetServer } from 'node:net';
+import { afterAll, beforeAll } from 'vitest';
 import { chromium, type Browser } from 'playwright-core';
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type Plugin, type ViteDevServer } from 'vite';
@@ -90,4 +91,22 @@ export async function startApp(opts: { harness?: boolean; slow?: { match: RegExp
 
 export async function launchBrowser(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS });
+}
+
+/**
+ * A test file's app server and browser: started before its tests (after `prepare`, e.g. generating
+ * a fixture model), closed after them. Read `env.app` / `env.browser` inside tests.
+ */
+export function useApp(opts: Parameters<typeof startApp>[0] & { prepare?: () => Promise<void> } = {}): { app: AppServer; browser: Browser } {
+  const env = {} as { app: AppServer; browser: Browser };
+  beforeAll(async () => {
+    await opts.prepare?.();
+    env.app = await startApp(opts);
+    env.browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await env.browser?.close();
+    await env.app?.close();
+  });
+  return env;
 }

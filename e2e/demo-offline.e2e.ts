@@ -3,25 +3,13 @@
  * stories260K and chats; then the dev server is shut down and the context set offline, the page is
  * reloaded, the cached model loads again and answers.
  */
-import { afterAll, beforeAll, expect, test } from 'vitest';
-import type { Browser } from 'playwright-core';
-import { launchBrowser, startApp, type AppServer } from './browser.ts';
+import { expect, test } from 'vitest';
+import { useApp } from './browser.ts';
 
-let app: AppServer;
-let browser: Browser;
-
-beforeAll(async () => {
-  app = await startApp();
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await app?.close();
-});
+const env = useApp();
 
 test('offline reload after a first visit: the app and the cached model still work', async () => {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const context = await env.browser.newContext({ viewport: { width: 1280, height: 800 } });
   const page = await context.newPage();
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
@@ -33,12 +21,12 @@ test('offline reload after a first visit: the app and the cached model still wor
     await page.waitForSelector(`body[data-turns="${turn}"]`, { timeout: 60_000 });
     return (await page.textContent('.turn.assistant .answer'))!;
   };
-  await page.goto(`${app.url}/?backend=wasm&temperature=0`);
+  await page.goto(`${env.app.url}/?backend=wasm&temperature=0`);
   await page.waitForSelector('body[data-ready="1"]', { timeout: 30_000 });
   const online = await chat(1);
   expect(online.trim().length).toBeGreaterThan(10);
 
-  await app.close(); // the server is gone…
+  await env.app.close(); // the server is gone…
   await context.setOffline(true); // …and the browser is offline
   await page.reload();
   await page.waitForSelector('body[data-ready="1"]', { timeout: 30_000 });

@@ -6,34 +6,25 @@
  *
  * Screenshots (desktop and phone) go to test-results/demo-*.png.
  */
-import { afterAll, beforeAll, expect, test } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchBrowser, startApp, type AppServer } from './browser.ts';
+import { expect, test } from 'vitest';
+import type { BrowserContext, Page } from 'playwright-core';
+import { useApp } from './browser.ts';
 import { CALC_MODEL, CALC_QUESTION, CALC_VALUE, ensureCalculatorDecoder } from './demo-model.ts';
 
-let app: AppServer;
-let browser: Browser;
+const env = useApp({
+  prepare: ensureCalculatorDecoder,
+  // stories260K's weights arrive slowly (≈150 KB/s, about 8 s), so the progress bar can be watched.
+  slow: { match: /^\/models\/stories260K\/onnx\//, bytesPerSecond: 150_000 },
+});
 
 const DESKTOP = { width: 1280, height: 800 };
 const PHONE = { width: 390, height: 844 };
-
-beforeAll(async () => {
-  await ensureCalculatorDecoder();
-  // stories260K's weights arrive slowly (≈150 KB/s, about 8 s), so the progress bar can be watched.
-  app = await startApp({ slow: { match: /^\/models\/stories260K\/onnx\//, bytesPerSecond: 150_000 } });
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await app?.close();
-});
 
 async function openDemo(context: BrowserContext): Promise<{ page: Page; errors: string[] }> {
   const page = await context.newPage();
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(`${app.url}/?backend=wasm`);
+  await page.goto(`${env.app.url}/?backend=wasm`);
   await page.waitForSelector('body[data-ready="1"]', { timeout: 30_000 });
   return { page, errors };
 }
@@ -63,7 +54,7 @@ async function ask(page: Page, text: string, turn: number): Promise<void> {
 }
 
 test('first visit: the chat with the model picker (local models, the hub unreachable); stories260K loads with a progress bar and a chat turn streams real text with tokens/s', async () => {
-  const context = await browser.newContext({ viewport: DESKTOP });
+  const context = await env.browser.newContext({ viewport: DESKTOP });
   const { page, errors } = await openDemo(context);
   // The picker lists the local models first, says the hub is unreachable, and marks what cannot run.
   const keys = await page.$$eval('#catalogue .model', (els) => els.map((e) => (e as HTMLElement).dataset.key));
@@ -110,7 +101,7 @@ test('first visit: the chat with the model picker (local models, the hub unreach
 });
 
 test('a full tool loop: the scripted Qwen3 model calls the calculator, the page runs it, the answer has the computed value', async () => {
-  const context = await browser.newContext({ viewport: DESKTOP });
+  const context = await env.browser.newContext({ viewport: DESKTOP });
   const { page, errors } = await openDemo(context);
   expect(await load(page, `local:/fixtures/${CALC_MODEL}`)).toBe(CALC_MODEL);
   await ask(page, CALC_QUESTION, 1);
@@ -130,7 +121,7 @@ test('a full tool loop: the scripted Qwen3 model calls the calculator, the page 
 });
 
 test('offline and the model is not cached: an error banner says which model and what is cached', async () => {
-  const context = await browser.newContext({ viewport: DESKTOP });
+  const context = await env.browser.newContext({ viewport: DESKTOP });
   const { page } = await openDemo(context);
   await load(page, 'local:/models/stories260K');
   await context.setOffline(true);

@@ -3,27 +3,15 @@
  * network gone — the dev server is shut down and the browser context set offline — and `/v1/responses`
  * still answers, from the app shell the service worker kept and the model transformers.js cached.
  */
-import { afterAll, beforeAll, expect, test } from 'vitest';
-import type { Browser } from 'playwright-core';
-import { launchBrowser, startApp, type AppServer } from './browser.ts';
+import { expect, test } from 'vitest';
+import { useApp } from './browser.ts';
 
-let app: AppServer;
-let browser: Browser;
-
-beforeAll(async () => {
-  app = await startApp({ harness: true });
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await app?.close();
-});
+const env = useApp({ harness: true });
 
 const STORY = { model: 'stories260K', input: 'Once upon a time', temperature: 0, max_output_tokens: 10 };
 
 test('after one online visit, a reload with no network still answers /v1/responses from the cached model', async () => {
-  const context = await browser.newContext();
+  const context = await env.browser.newContext();
   const page = await context.newPage();
   const ask = () =>
     page.evaluate(async (story) => {
@@ -31,7 +19,7 @@ test('after one online visit, a reload with no network still answers /v1/respons
       const r = await fetch('/v1/responses', { method: 'POST', body: JSON.stringify(story) });
       return { status: r.status, text: (await r.json()).output?.[0]?.content?.[0]?.text };
     }, STORY);
-  await page.goto(`${app.url}/e2e/pages/sw.html`);
+  await page.goto(`${env.app.url}/e2e/pages/sw.html`);
   await page.waitForSelector('body[data-ready="1"]');
   const online = await ask();
   expect(online.status).toBe(200);
@@ -40,7 +28,7 @@ test('after one online visit, a reload with no network still answers /v1/respons
     .poll(() => page.evaluate(async () => (await (await caches.open('web-responses-shell')).keys()).map((r) => new URL(r.url).pathname)))
     .toEqual(expect.arrayContaining(['/e2e/pages/sw.html', '/e2e/pages/sw-page.ts', '/@vite/client']));
 
-  await app.close(); // nothing answers on this origin's port any more
+  await env.app.close(); // nothing answers on this origin's port any more
   await context.setOffline(true);
   await page.reload();
   await page.waitForSelector('body[data-ready="1"]', { timeout: 30_000 });

@@ -2,30 +2,19 @@
  * The worker runtime in real Chromium: transformers.js on ONNX Runtime Web (WebGPU through
  * SwiftShader here, and WASM), with the real stories260K model served by the app.
  */
-import { afterAll, beforeAll, expect, test } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { launchBrowser, startApp, type AppServer } from './browser.ts';
+import { expect, test } from 'vitest';
+import type { Page } from 'playwright-core';
+import { useApp } from './browser.ts';
 
 const REFERENCE =
   'Once upon a time, there was a little girl named Lily. She loved to play outside in the park. One day, she saw a big, red ball.';
 
-let app: AppServer;
-let browser: Browser;
-
-beforeAll(async () => {
-  app = await startApp({ harness: true });
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await app?.close();
-});
+const env = useApp({ harness: true });
 
 async function harnessPage(): Promise<Page> {
-  const page = await browser.newPage();
+  const page = await env.browser.newPage();
   page.on('pageerror', (e) => console.error('[page error]', e.message));
-  await page.goto(`${app.url}/e2e/pages/runtime.html`);
+  await page.goto(`${env.app.url}/e2e/pages/runtime.html`);
   await page.waitForSelector('body[data-ready="1"]');
   return page;
 }
@@ -66,7 +55,7 @@ for (const device of ['webgpu', 'wasm'] as const) {
     expect(last.overall.loaded).toBe(last.overall.total);
     expect(last.overall.total).toBeGreaterThan(1_000_000);
     expect(requested.length).toBeGreaterThan(0);
-    expect(requested.filter((u) => !u.startsWith(app.url))).toEqual([]);
+    expect(requested.filter((u) => !u.startsWith(env.app.url))).toEqual([]);
     expect(requested.some((u) => u.includes('/ort/') && u.endsWith('.wasm'))).toBe(true);
     await page.close();
   });
@@ -184,7 +173,7 @@ test('a page where WebGPU is unavailable: the runtime falls back to WASM and say
   });
   try {
     const page = await plain.newPage();
-    await page.goto(`${app.url}/e2e/pages/runtime.html`);
+    await page.goto(`${env.app.url}/e2e/pages/runtime.html`);
     await page.waitForSelector('body[data-ready="1"]');
     const result = await page.evaluate(async () => {
       const h = (window as any).harness;

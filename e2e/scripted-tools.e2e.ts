@@ -3,28 +3,16 @@
  * run by transformers.js in the worker runtime: the tool call goes through the real template,
  * tokenizer, engine and parser, with the real model's token boundaries (`<tool_call>` is one token).
  */
-import { afterAll, beforeAll, expect, test } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { launchBrowser, startApp, type AppServer } from './browser.ts';
+import { expect, test } from 'vitest';
+import type { Page } from 'playwright-core';
+import { useApp } from './browser.ts';
 import { ARGS, MODEL, REQUEST, ensureScriptedToolDecoder } from './scripted-model.ts';
 
-let app: AppServer;
-let browser: Browser;
-
-beforeAll(async () => {
-  await ensureScriptedToolDecoder();
-  app = await startApp({ harness: true });
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await app?.close();
-});
+const env = useApp({ harness: true, prepare: ensureScriptedToolDecoder });
 
 async function harnessPage(): Promise<Page> {
-  const page = await browser.newPage();
-  await page.goto(`${app.url}/e2e/pages/runtime.html`);
+  const page = await env.browser.newPage();
+  await page.goto(`${env.app.url}/e2e/pages/runtime.html`);
   await page.waitForSelector('body[data-ready="1"]');
   return page;
 }

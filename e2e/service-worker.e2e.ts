@@ -3,34 +3,22 @@
  * by the one tab that hosts the runtime (real Chromium, real service worker, transformers.js on WASM
  * with a scripted Qwen3 decoder generated at test time).
  */
-import { afterAll, beforeAll, expect, test } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchBrowser, startApp, type AppServer } from './browser.ts';
+import { expect, test } from 'vitest';
+import type { BrowserContext, Page } from 'playwright-core';
+import { useApp } from './browser.ts';
 import { ARGS, MODEL, REQUEST, ensureScriptedToolDecoder } from './scripted-model.ts';
 
-let app: AppServer;
-let browser: Browser;
-
-beforeAll(async () => {
-  await ensureScriptedToolDecoder();
-  app = await startApp({ harness: true });
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await app?.close();
-});
+const env = useApp({ harness: true, prepare: ensureScriptedToolDecoder });
 
 async function swPage(context: BrowserContext): Promise<Page> {
   const page = await context.newPage();
-  await page.goto(`${app.url}/e2e/pages/sw.html`);
+  await page.goto(`${env.app.url}/e2e/pages/sw.html`);
   await page.waitForSelector('body[data-ready="1"]');
   return page;
 }
 
 test('with no host tab, /v1/* answers 503 no_runtime_host (never a hang)', async () => {
-  const context = await browser.newContext();
+  const context = await env.browser.newContext();
   const page = await swPage(context);
   const res = await page.evaluate(async () => {
     const r = await fetch('/v1/models');
@@ -42,7 +30,7 @@ test('with no host tab, /v1/* answers 503 no_runtime_host (never a hang)', async
 });
 
 test('the official SDK with baseURL /v1 and no custom fetch; a second tab with plain fetch; the model is loaded once', async () => {
-  const context = await browser.newContext();
+  const context = await env.browser.newContext();
   // What loads a model: a runtime worker, and the model's weights.
   const workers: string[] = [];
   const weights: string[] = [];
@@ -112,7 +100,7 @@ test('the official SDK with baseURL /v1 and no custom fetch; a second tab with p
 });
 
 test('an aborted fetch through the service worker stops generation: the worker reports it stopped within one token of the abort reaching it, far short of the limit', async () => {
-  const context = await browser.newContext();
+  const context = await env.browser.newContext();
   const host = await swPage(context);
   await host.evaluate(() => (window as any).harness.host('/models/stories260K'));
   const client = await swPage(context);
@@ -153,7 +141,7 @@ test('an aborted fetch through the service worker stops generation: the worker r
 });
 
 test('the host tab closes mid-stream: the client sees response.failed (host_lost); another tab takes over and the next request succeeds', async () => {
-  const context = await browser.newContext();
+  const context = await env.browser.newContext();
   const first = await swPage(context);
   expect(await first.evaluate(() => (window as any).harness.host('/models/stories260K'))).toBe('hosting');
   // A second tab is ready to host: it waits on the host lock.
@@ -197,7 +185,7 @@ test('the host tab closes mid-stream: the client sees response.failed (host_lost
 });
 
 test('the service worker is stopped by the browser between requests: the next request still works (no state lives only in it)', async () => {
-  const context = await browser.newContext();
+  const context = await env.browser.newContext();
   const host = await swPage(context);
   await host.evaluate(() => (window as any).harness.host('/models/stories260K'));
   const ask = () =>

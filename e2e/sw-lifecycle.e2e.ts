@@ -3,26 +3,15 @@
  * page load before the service worker controls the page, and a service-worker update while a
  * response is streaming.
  */
-import { afterAll, beforeAll, expect, test } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchBrowser, startApp, type AppServer } from './browser.ts';
+import { expect, test } from 'vitest';
+import type { BrowserContext, Page } from 'playwright-core';
+import { useApp } from './browser.ts';
 
-let app: AppServer;
-let browser: Browser;
-
-beforeAll(async () => {
-  app = await startApp({ harness: true });
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await app?.close();
-});
+const env = useApp({ harness: true });
 
 async function swPage(context: BrowserContext, query = ''): Promise<Page> {
   const page = await context.newPage();
-  await page.goto(`${app.url}/e2e/pages/sw.html${query}`);
+  await page.goto(`${env.app.url}/e2e/pages/sw.html${query}`);
   await page.waitForSelector('body[data-ready="1"]');
   return page;
 }
@@ -31,7 +20,7 @@ const STORY = { model: 'stories260K', input: 'Once upon a time', temperature: 0,
 const STORY_TEXT = ', there was a little girl named Lily';
 
 test('first load, before any service worker controls the page: localFetch serves /v1/ from the runtime in this tab, or says what to do; after registration the service worker serves', async () => {
-  const context = await browser.newContext();
+  const context = await env.browser.newContext();
   const page = await swPage(context, '?register=0');
   const result = await page.evaluate(async (story) => {
     const h = (window as any).harness;
@@ -61,7 +50,7 @@ test('first load, before any service worker controls the page: localFetch serves
 });
 
 test('a service-worker update while a response streams does not cut it; the new version serves the next request', async () => {
-  const context = await browser.newContext();
+  const context = await env.browser.newContext();
   const host = await swPage(context);
   await host.evaluate(() => (window as any).harness.host('/models/stories260K'));
   const client = await swPage(context);
