@@ -5,7 +5,8 @@
  * Chromium costs 300–500 µs of CPU per chunk (one chunk per token here) against tens of µs for a
  * message (see BENCHMARKS.md, "Worker boundary").
  *
- * Cancelling the receiving stream cancels the source; an error in the source errors the receiver.
+ * Cancelling the receiving stream cancels the source; an error in the source errors the receiver. A
+ * reader that fell behind gets the chunks that arrived meanwhile as one (SSE events stay whole).
  */
 
 type Data = { t: 'chunk'; v: Uint8Array } | { t: 'done' } | { t: 'error'; message: string };
@@ -71,15 +72,20 @@ export function portToStream(port: MessagePort, window = 4): ReadableStream<Uint
       },
       async pull(controller) {
         while (arrived.length === 0) await new Promise<void>((resolve) => (wake = resolve));
-        const m = arrived.shift()!;
-        if (m.t === 'chunk') {
-          controller.enqueue(m.v);
-          port.postMessage({ t: 'pull', n: 1 } satisfies Control);
-        } else {
-          port.close();
-          if (m.t === 'done') controller.close();
-          else controller.error(new Error(m.message));
+        // A reader that fell behind takes every chunk that has arrived as one (fewer chunks for the
+        // hops after this one to pay for); bytes and order are unchanged.
+        let n = 0;
+        while (n < arrived.length && arrived[n].t === 'chunk') n++;
+        if (n > 0) {
+          const chunks = arrived.splice(0, n) as Array<Extract<Data, { t: 'chunk' }>>;
+          controller.enqueue(n === 1 ? chunks[0].v : concat(chunks.map((c) => c.v)));
+          port.postMessage({ t: 'pull', n } satisfies Control);
+          return;
         }
+        const m = arrived.shift() as Exclude<Data, { t: 'chunk' }>;
+        port.close();
+        if (m.t === 'done') controller.close();
+        else controller.error(new Error(m.message));
       },
       cancel(reason) {
         port.postMessage({ t: 'cancel', reason: String(reason ?? 'cancelled') } satisfies Control);
@@ -88,4 +94,14 @@ export function portToStream(port: MessagePort, window = 4): ReadableStream<Uint
     },
     { highWaterMark: 0 },
   );
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
+  let offset = 0;
+  for (const p of parts) {
+    out.set(p, offset);
+    offset += p.byteLength;
+  }
+  return out;
 }
