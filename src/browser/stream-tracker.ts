@@ -13,8 +13,11 @@ export interface StreamTracker {
   fail(code: string, message: string): Uint8Array;
 }
 
-export /** Follows an SSE Responses stream so that it can be ended with `error` + `response.failed`. */
-function streamTracker(): StreamTracker {
+const SEQUENCE = /"sequence_number":(\d+)/;
+const TERMINAL = new Set(['response.completed', 'response.incomplete', 'response.failed']);
+
+/** Follows an SSE Responses stream so that it can be ended with `error` + `response.failed`. */
+export function streamTracker(): StreamTracker {
   const decoder = new TextDecoder();
   const encoder = new TextEncoder();
   let response: Record<string, unknown> | null = null;
@@ -22,10 +25,20 @@ function streamTracker(): StreamTracker {
   let ended = false;
   const parser = createParser({
     onEvent(ev) {
+      // Per event (per token): only the events that carry the response object are parsed whole; for
+      // the others the sequence number is read off the JSON text (the writer puts it right after
+      // `type`, and a quote inside a string value is escaped, so it cannot be matched there).
+      if (ev.event && !ev.event.startsWith('response.')) {
+        const m = SEQUENCE.exec(ev.data);
+        if (m) {
+          seq = Number(m[1]) + 1;
+          return;
+        }
+      }
       const data = JSON.parse(ev.data) as { type: string; sequence_number: number; response?: Record<string, unknown> };
       seq = data.sequence_number + 1;
       if (data.response) response = data.response;
-      if (data.type === 'response.completed' || data.type === 'response.incomplete' || data.type === 'response.failed') ended = true;
+      if (TERMINAL.has(data.type)) ended = true;
     },
   });
   const record = (ev: Record<string, unknown>) => `event: ${String(ev.type)}\ndata: ${JSON.stringify(ev)}\n\n`;
