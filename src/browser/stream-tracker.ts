@@ -15,6 +15,8 @@ export interface StreamTracker {
 
 const SEQUENCE = /"sequence_number":(\d+)/;
 const TERMINAL = new Set(['response.completed', 'response.incomplete', 'response.failed']);
+/** The events whose data carries the response object. */
+const WITH_RESPONSE = new Set(['response.created', 'response.queued', 'response.in_progress', ...TERMINAL]);
 
 /** Follows an SSE Responses stream so that it can be ended with `error` + `response.failed`. */
 export function streamTracker(): StreamTracker {
@@ -28,7 +30,7 @@ export function streamTracker(): StreamTracker {
       // Per event (per token): only the events that carry the response object are parsed whole; for
       // the others the sequence number is read off the JSON text (the writer puts it right after
       // `type`, and a quote inside a string value is escaped, so it cannot be matched there).
-      if (ev.event && !ev.event.startsWith('response.')) {
+      if (ev.event && !WITH_RESPONSE.has(ev.event)) {
         const m = SEQUENCE.exec(ev.data);
         if (m) {
           seq = Number(m[1]) + 1;
