@@ -30,7 +30,8 @@ const state = {
   hubOk: false,
   cached: [] as CachedModel[],
   selected: null as CatalogueEntry | null,
-  loaded: null as { entry: CatalogueEntry; modelId: string; backend: string } | null,
+  /** What answers now: a catalogue entry loaded here, or the host tab's model (key 'other-tab'). */
+  loaded: null as { key: string; label: string; model: string; modelId: string; backend: string } | null,
   runtime: null as WorkerRuntime | null,
   loading: false,
   hosting: false,
@@ -107,8 +108,7 @@ async function adoptRemoteModel(): Promise<void> {
   try {
     const { data } = await client.models.list();
     if (data[0] && !state.hosting) {
-      $('model-name').textContent = data[0].id;
-      state.loaded = { entry: { key: 'remote', label: data[0].id } as CatalogueEntry, modelId: data[0].id, backend: 'other tab' };
+      state.loaded = { key: 'other-tab', label: data[0].id, model: data[0].id, modelId: data[0].id, backend: 'other tab' };
       renderStatus();
     }
   } catch {
@@ -146,7 +146,7 @@ function renderCatalogue(): void {
     for (const entry of entries) {
       const plan = planLoad(entry, state.device, state.backend);
       const cached = isCached(entry.model, state.cached);
-      const li = el('li', `model${state.loaded?.entry.key === entry.key ? ' current' : ''}${state.selected?.key === entry.key ? ' selected' : ''}`);
+      const li = el('li', `model${state.loaded?.key === entry.key ? ' current' : ''}${state.selected?.key === entry.key ? ' selected' : ''}`);
       li.dataset.key = entry.key;
       const head = el('div', 'model-head');
       head.append(el('strong', '', entry.label));
@@ -159,9 +159,9 @@ function renderCatalogue(): void {
       li.append(head);
       const remoteDown = entry.source !== 'local' && !state.hubOk && !cached;
       li.append(el('p', `muted small${plan.ok ? '' : ' warn'}`, plan.ok ? `${plan.reason}${entry.note ? ` · ${entry.note}` : ''}` : `Cannot run here: ${plan.reason}`));
-      const load = el('button', 'load', state.loaded?.entry.key === entry.key ? 'Loaded' : 'Load');
+      const load = el('button', 'load', state.loaded?.key === entry.key ? 'Loaded' : 'Load');
       load.type = 'button';
-      load.disabled = !plan.ok || state.loading || !state.hosting || state.loaded?.entry.key === entry.key;
+      load.disabled = !plan.ok || state.loading || !state.hosting || state.loaded?.key === entry.key;
       if (remoteDown) load.title = 'The hub is unreachable and this model is not cached.';
       load.onclick = () => void loadEntry(entry);
       li.append(load);
@@ -179,7 +179,7 @@ async function refreshStorage(): Promise<void> {
     li.append(el('span', '', `${c.model} · ${formatBytes(c.bytes)}`));
     const del = el('button', 'ghost small', 'Delete');
     del.type = 'button';
-    del.disabled = state.loaded !== null && isCached(state.loaded.entry.model, [c]);
+    del.disabled = state.loaded !== null && isCached(state.loaded.model, [c]);
     del.title = del.disabled ? 'In use: load another model first.' : `Delete ${c.model} from this device`;
     del.onclick = async () => {
       await deleteCachedModel(c.model);
@@ -251,7 +251,7 @@ async function loadEntry(entry: CatalogueEntry): Promise<void> {
     const status = await state.runtime.status();
     const info = status.info as { device?: string; deviceReport?: DeviceReport } | null;
     const { data } = await state.runtime.fetch('/v1/models').then((r) => r.json() as Promise<{ data: Array<{ id: string }> }>);
-    state.loaded = { entry, modelId: data[0].id, backend: info?.device ?? plan.backend };
+    state.loaded = { key: entry.key, label: entry.label, model: entry.model, modelId: data[0].id, backend: info?.device ?? plan.backend };
     document.body.dataset.modelLoaded = state.loaded.modelId;
     if (state.loaded.backend === 'wasm' && state.device.backend !== 'webgpu') {
       banner('backend', { level: 'info', title: 'No WebGPU here: using WASM on the CPU', detail: `${state.device.reason} Answers will be slower than on a GPU.` });
@@ -270,7 +270,7 @@ async function loadEntry(entry: CatalogueEntry): Promise<void> {
 }
 
 function renderStatus(): void {
-  $('model-name').textContent = state.loaded ? state.loaded.entry.label : 'Choose a model';
+  $('model-name').textContent = state.loaded ? state.loaded.label : 'Choose a model';
   const badge = $('backend');
   badge.hidden = !state.loaded;
   const backend = state.loaded?.backend ?? '';

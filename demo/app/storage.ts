@@ -106,5 +106,6 @@ export async function deleteCachedModel(model: string, cacheStorage: CacheStorag
 /** Does `entryModel` (hub id, folder URL or WebLLM id) have files in the cache? */
 export function isCached(entryModel: string, cached: CachedModel[]): boolean {
   const path = entryModel.startsWith('/') || entryModel.includes('://') ? new URL(entryModel, 'http://localhost').pathname : entryModel;
-  return cached.some((c) => c.model === path || c.model.endsWith(`/${path}`) || c.model.includes(entryModel));
+  // A WebLLM id (`Qwen3-0.6B-q4f16_1-MLC`) is the last part of its hub repository (`mlc-ai/…`).
+  return cached.some((c) => c.model === path || c.model.endsWith(`/${path}`));
 }

@@ -117,6 +117,12 @@ async function relay(request: Request, hostTimeoutMs: number, finished: () => vo
     }
     return new Promise<'gone'>(() => {});
   })();
+  // The relayed body is over (ended, failed, host gone or cancelled): stop watching, let the worker go.
+  const settle = () => {
+    watching = false;
+    port?.close();
+    finished();
+  };
   const isSse = answer.headers.some(([k, v]) => k.toLowerCase() === 'content-type' && v.startsWith('text/event-stream'));
   const tracker = isSse ? streamTracker() : null;
   const relayed = new ReadableStream<Uint8Array>(
@@ -129,9 +135,7 @@ async function relay(request: Request, hostTimeoutMs: number, finished: () => vo
           next = r;
         } catch (err) {
           // The host tab went away mid-stream (closed, crashed, reloaded): end the stream properly.
-          watching = false;
-          port?.close();
-          finished();
+          settle();
           if (tracker && !tracker.ended) {
             controller.enqueue(tracker.fail('host_lost', `The tab hosting the model went away mid-response (${String(err)}). Retry: another tab takes over.`));
             controller.close();
@@ -139,9 +143,7 @@ async function relay(request: Request, hostTimeoutMs: number, finished: () => vo
           return;
         }
         if (next.done) {
-          watching = false;
-          port?.close();
-          finished();
+          settle();
           if (tracker && !tracker.ended) {
             controller.enqueue(tracker.fail('host_lost', 'The tab hosting the model went away mid-response. Retry: another tab takes over.'));
           }
@@ -152,9 +154,8 @@ async function relay(request: Request, hostTimeoutMs: number, finished: () => vo
         controller.enqueue(next.value);
       },
       cancel(reason) {
-        watching = false;
-        finished();
-        abort();
+        abort(); // tells the host first (abort closes the port too)
+        settle();
         return reader.cancel(reason);
       },
     },
