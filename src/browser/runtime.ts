@@ -119,11 +119,31 @@ export function createWorkerRuntime(options: WorkerRuntimeOptions): WorkerRuntim
     let end: ((code: string, message: string) => void) | null = null;
     // The read in flight: a watchdog timeout must not start a second one (a chunk would be lost).
     let pending: Promise<ReadableStreamReadResult<Uint8Array> | { error: unknown }> | null = null;
+    // The liveness watchdog: one timer per silent spell, not one per chunk. `lastActivity` moves on with
+    // every pull; the timer, when it fires early, re-arms itself for the rest of the spell.
+    let lastActivity = 0;
+    let silence: Promise<'silent'> | null = null;
+    let watchTimer: ReturnType<typeof setTimeout> | undefined;
+    const silent = (): Promise<'silent'> =>
+      (silence ??= new Promise<'silent'>((resolve) => {
+        const check = () => {
+          const quiet = performance.now() - lastActivity;
+          if (quiet < livenessMs) {
+            watchTimer = setTimeout(check, livenessMs - quiet);
+            return;
+          }
+          silence = null;
+          resolve('silent');
+        };
+        watchTimer = setTimeout(check, livenessMs);
+      }));
+    const stopWatch = () => clearTimeout(watchTimer);
     return new ReadableStream<Uint8Array>({
       start(controller) {
         end = (code, message) => {
           if (tracker.ended) return;
           endedHere = true;
+          stopWatch();
           try {
             controller.enqueue(tracker.fail(code, message));
             controller.close();
@@ -137,11 +157,9 @@ export function createWorkerRuntime(options: WorkerRuntimeOptions): WorkerRuntim
       async pull(controller) {
         for (;;) {
           pending ??= reader.read().catch((error: unknown) => ({ error }));
-          let timer: ReturnType<typeof setTimeout> | undefined;
+          lastActivity = performance.now();
           // A silent stream makes the runtime check that the worker still answers.
-          const watchdog = new Promise<'silent'>((resolve) => (timer = setTimeout(() => resolve('silent'), livenessMs)));
-          const next = await Promise.race([pending, watchdog]);
-          clearTimeout(timer);
+          const next = await Promise.race([pending, silent()]);
           if (endedHere) return; // ended by `died`
           if (next === 'silent') {
             if (!(await ping(pingTimeoutMs))) {
@@ -151,6 +169,7 @@ export function createWorkerRuntime(options: WorkerRuntimeOptions): WorkerRuntim
             continue; // alive, just slow: keep waiting on the same read
           }
           pending = null;
+          if ('error' in next || next.done) stopWatch();
           if ('error' in next) {
             if (end) inflight.delete(end);
             // The client aborted: the body errors with the abort, as a network body would.
@@ -168,11 +187,15 @@ export function createWorkerRuntime(options: WorkerRuntimeOptions): WorkerRuntim
           }
           tracker.feed(next.value);
           controller.enqueue(next.value);
-          if (tracker.ended && end) inflight.delete(end);
+          if (tracker.ended) {
+            stopWatch();
+            if (end) inflight.delete(end);
+          }
           return;
         }
       },
       cancel(reason) {
+        stopWatch();
         if (end) inflight.delete(end);
         return reader.cancel(reason);
       },

@@ -108,16 +108,29 @@ interface ModelLike {
   generation_config?: { eos_token_id?: number | number[] | null; bos_token_id?: number | null; pad_token_id?: number | null };
 }
 
+/** One channel for every `nextTask()`: a new MessageChannel per model step was garbage per token. */
+let taskChannel: MessageChannel | null = null;
+const taskWaiters: Array<() => void> = [];
+/** Node's ports keep the process alive while referenced: only while a step waits (no-ops in browsers). */
+type NodePort = MessagePort & { ref?: () => void; unref?: () => void };
+
 /** Resolves in a new task (a MessageChannel round trip: no timer clamping), letting queued messages run. */
 function nextTask(): Promise<void> {
   if (typeof MessageChannel === 'undefined') return new Promise((resolve) => setTimeout(resolve, 0));
-  return new Promise((resolve) => {
+  if (taskChannel === null) {
     const channel = new MessageChannel();
-    channel.port1.onmessage = () => {
-      channel.port1.close();
-      resolve();
+    const port1 = channel.port1 as NodePort;
+    port1.onmessage = () => {
+      taskWaiters.shift()?.();
+      if (taskWaiters.length === 0) port1.unref?.();
     };
-    channel.port2.postMessage(null);
+    taskChannel = channel;
+  }
+  (taskChannel.port1 as NodePort).ref?.();
+  const port = taskChannel.port2;
+  return new Promise((resolve) => {
+    taskWaiters.push(resolve);
+    port.postMessage(null);
   });
 }
 
