@@ -126,8 +126,11 @@ const INITIAL = {
   tool_choice: 'auto',
 } as unknown as WireResponse;
 
+/** Reasoning format per format; `none` is the plain-text baseline (no tool-call parsing at all). */
+const reasoningOf = (format: string) => (format === 'none' ? 'none' : TURNS[format].reasoningFormat);
+
 function once(format: string, chunks: string[]): { seconds: number; events: number; calls: number } {
-  const parser = createOutputParser({ toolFormat: format, reasoningFormat: TURNS[format].reasoningFormat });
+  const parser = createOutputParser({ toolFormat: format, reasoningFormat: reasoningOf(format) });
   const writer = new EventWriter(INITIAL);
   let events = 0;
   const t0 = performance.now();
@@ -142,43 +145,120 @@ function once(format: string, chunks: string[]): { seconds: number; events: numb
   for (const d of parser.end()) events += writer.push(d).length;
   events += writer.finish('stop', { inputTokens: 0, outputTokens: chunks.length }).length;
   const seconds = (performance.now() - t0) / 1000;
-  if (writer.ended && !writer.completedCalls) throw new Error(`${format}: the transcript produced no calls`);
+  if (format !== 'none' && writer.ended && !writer.completedCalls) throw new Error(`${format}: the transcript produced no calls`);
   return { seconds, events, calls: writer.completedCalls };
 }
 
+/** The parser alone, same chunks: its deltas are counted and dropped (the decomposition's first part). */
+let keep: unknown;
+function parserOnly(format: string, chunks: string[]): number {
+  const parser = createOutputParser({ toolFormat: format, reasoningFormat: reasoningOf(format) });
+  let deltas = 0;
+  const t0 = performance.now();
+  for (let i = 0; i < chunks.length; i++) {
+    const out = parser.push(chunks[i]);
+    deltas += out.length;
+    keep = out;
+  }
+  deltas += parser.end().length;
+  const seconds = (performance.now() - t0) / 1000;
+  if (deltas === 0) throw new Error(`${format}: no deltas`);
+  return seconds;
+}
+
+/**
+ * How fast this machine is right now: ns per iteration of a fixed integer loop. On a shared VM it moves
+ * between runs (seen here: 1.2–5 ns in the same hour); compare it across machines before the MB/s.
+ */
+function loopNs(): number {
+  const N = 1e8;
+  let x = 0;
+  const t0 = performance.now();
+  for (let i = 0; i < N; i++) x = (x + (i & 7)) | 0;
+  const ns = ((performance.now() - t0) * 1e6) / N;
+  keep = x;
+  return Math.round(ns * 100) / 100;
+}
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const round1 = (x: number) => Math.round(x * 10) / 10;
+
+/** The plain-text transcript for the baseline: the formats' prose, no markup. */
+function plainText(): string {
+  let s = '';
+  while (s.length < TARGET_BYTES) s += PROSE;
+  return s;
+}
 
 const results: Record<string, number> = {};
+const alone: Record<string, number> = {};
+const spread: Record<string, [number, number]> = {};
 const rows: string[] = [];
-for (const format of Object.keys(TURNS).filter((f) => !ONLY || ONLY.includes(f))) {
+const loopBefore = loopNs();
+const formats = ['none', ...Object.keys(TURNS)].filter((f) => !ONLY || ONLY.includes(f) || f === 'none');
+for (const format of formats) {
   try {
     getToolFormat(format);
   } catch {
-    rows.push(`| ${format} | (not registered) | | | |`);
+    rows.push(`| ${format} | (not registered) | | | | |`);
     continue;
   }
-  const text = transcript(format);
+  const text = format === 'none' ? plainText() : transcript(format);
   const bytes = new TextEncoder().encode(text).length;
   const chunks: string[] = [];
   for (let i = 0; i < text.length; i += CHUNK) chunks.push(text.slice(i, i + CHUNK));
-  for (let i = 0; i < 3; i++) once(format, chunks); // warm-up (JIT)
-  const runs = Array.from({ length: RUNS }, () => once(format, chunks));
+  for (let i = 0; i < 3; i++) {
+    once(format, chunks); // warm-up (JIT)
+    parserOnly(format, chunks);
+  }
+  // Alternated, so that a slow spell of the machine hits both measures alike.
+  const runs: Array<ReturnType<typeof once>> = [];
+  const aloneRates: number[] = [];
+  for (let r = 0; r < RUNS; r++) {
+    runs.push(once(format, chunks));
+    aloneRates.push(bytes / 1e6 / parserOnly(format, chunks));
+  }
   const rates = runs.map((r) => bytes / 1e6 / r.seconds);
   const mbps = median(rates);
-  results[format] = Math.round(mbps * 10) / 10;
-  const spread = `${Math.min(...rates).toFixed(1)}–${Math.max(...rates).toFixed(1)}`;
-  rows.push(`| ${format} | ${mbps.toFixed(1)} | ${spread} | ${runs[0].calls} | ${runs[0].events} |`);
+  const lo = Math.min(...rates);
+  const hi = Math.max(...rates);
+  if (format === 'none') {
+    results.__plain = round1(mbps);
+  } else {
+    results[format] = round1(mbps);
+    spread[format] = [round1(lo), round1(hi)];
+  }
+  alone[format] = round1(median(aloneRates));
+  const name = format === 'none' ? '(plain text, no format: the floor)' : format;
+  rows.push(
+    `| ${name} | ${mbps.toFixed(1)} | ${lo.toFixed(1)}–${hi.toFixed(1)} | ${median(aloneRates).toFixed(1)} | ${format === 'none' ? '' : runs[0].calls} | ${runs[0].events} |`,
+  );
 }
+const loopAfter = loopNs();
+const plain = results.__plain;
+delete results.__plain;
 
-console.log(`Parser + event writer, ${(TARGET_BYTES / 1e6).toFixed(2)} MB per format in ${CHUNK}-character chunks, median of ${RUNS} (Node ${process.version})\n`);
-console.log('| format | MB/s (median) | min–max | calls | events |');
-console.log('|---|---|---|---|---|');
+console.log(
+  `Parser + event writer, ${(TARGET_BYTES / 1e6).toFixed(2)} MB per format in ${CHUNK}-character chunks, median of ${RUNS} (Node ${process.version}); ` +
+    `machine: ${loopBefore} → ${loopAfter} ns per loop iteration\n`,
+);
+console.log('| format | parser + writer MB/s (median) | min–max | parser alone MB/s | calls | events |');
+console.log('|---|---|---|---|---|---|');
 for (const r of rows) console.log(r);
 
 if (!ONLY) {
   const file = new URL('./results.json', import.meta.url);
   const all = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
   all.parser_mb_per_s = results;
+  all.parser_detail = {
+    chunk_chars: CHUNK,
+    runs: RUNS,
+    node: process.version,
+    spread_mb_per_s: spread,
+    parser_alone_mb_per_s: alone,
+    plain_text_mb_per_s: plain,
+    loop_ns: [loopBefore, loopAfter],
+  };
   writeFileSync(file, `${JSON.stringify(all, null, 2)}\n`);
   console.log(`\nwrote bench/results.json and ${writeReport(all)}`);
 }
