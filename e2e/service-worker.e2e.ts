@@ -72,6 +72,13 @@ test('the official SDK with baseURL /v1 and no custom fetch; a second tab with p
 
   // 2. A second tab: plain fetch, the SSE body arrives in pieces (first event long before the last).
   const other = await swPage(context);
+  // The service worker asks the tab that hosted the last request first: this tab is not sent the request.
+  await other.evaluate(() => {
+    (window as any).relayed = 0;
+    navigator.serviceWorker.addEventListener('message', (e) => {
+      if (e.data?.type === 'web-responses:relay-request') (window as any).relayed++;
+    });
+  });
   const plain = await other.evaluate(async (request) => {
     const res = await fetch('/v1/responses', { method: 'POST', body: JSON.stringify({ ...request, stream: true }) });
     const reader = res.body!.getReader();
@@ -92,6 +99,7 @@ test('the official SDK with baseURL /v1 and no custom fetch; a second tab with p
   expect(plain.arrivals[0]).toBeLessThan(plain.arrivals.at(-1)!);
   expect(plain.text.startsWith('event: response.created\n')).toBe(true);
   expect(plain.text).toContain('event: response.completed\n');
+  expect(await other.evaluate(() => (window as any).relayed)).toBe(0);
 
   // One runtime, one model load for the whole origin: the second tab loaded nothing.
   expect(workers).toHaveLength(1);
@@ -181,6 +189,30 @@ test('the host tab closes mid-stream: the client sees response.failed (host_lost
   });
   expect(again.status).toBe(200);
   expect(again.body.output[0].content[0].text).toBe(', there was a little girl named Lily');
+  await context.close();
+});
+
+test('the host stops hosting but its tab stays open: the service worker, which asks that tab first, asks every tab and the new host answers', async () => {
+  const context = await env.browser.newContext();
+  const first = await swPage(context);
+  expect(await first.evaluate(() => (window as any).harness.host('/models/stories260K'))).toBe('hosting');
+  const second = await swPage(context);
+  const taking = second.evaluate(() => (window as any).harness.host('/models/stories260K'));
+  const client = await swPage(context);
+  const ask = () =>
+    client.evaluate(async () => {
+      const r = await fetch('/v1/responses', {
+        method: 'POST',
+        body: JSON.stringify({ model: 'stories260K', input: 'Once upon a time', temperature: 0, max_output_tokens: 5 }),
+      });
+      return { status: r.status, body: await r.json() };
+    });
+  expect((await ask()).status).toBe(200); // served by the first tab, which the service worker now asks first
+  await first.evaluate(() => (window as any).harness.release());
+  expect(await taking).toBe('hosting');
+  const again = await ask();
+  expect(again.status, JSON.stringify(again.body)).toBe(200);
+  expect(again.body.output[0].content[0].text).toBe(', there was a little');
   await context.close();
 });
 

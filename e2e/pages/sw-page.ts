@@ -17,8 +17,11 @@ const harness = {
   /** Become the host (waits while another tab hosts); loads the model only then. */
   host(model: string, engineOptions: Record<string, unknown> = {}) {
     const handle = hostRuntime(() => (harness.runtime = harness.standalone(model, engineOptions)));
+    harness.release = () => handle.release();
     return handle.hosting.then(() => 'hosting');
   },
+  /** Stops hosting (this tab stays open); another tab waiting on the lock takes over. */
+  release: () => {},
   /** A runtime in this tab that is not the origin's host (for the first-load fallback). */
   standalone(model: string, engineOptions: Record<string, unknown> = {}) {
     return createWorkerRuntime({ model, engineOptions: { wasmPaths: '/ort/', device: 'wasm', dtype: 'fp32', ...engineOptions } });

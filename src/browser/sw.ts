@@ -3,8 +3,9 @@
  * The service-worker side of `fetch('/v1/…')`: same-origin requests under `/v1/` are relayed to the
  * page that hosts the runtime (see `hostRuntime` in relay.ts) and answered with its Response — the
  * SSE body arrives over a MessagePort (port-stream.ts), so streaming, back-pressure and cancellation go both
- * ways. Every other request is left alone. The service worker keeps no state of its own: each request
- * asks the open windows which one is the host, so a restarted service worker keeps working.
+ * ways. Every other request is left alone. The service worker keeps no state it depends on: a request
+ * goes first to the window that hosted the last one, and to every window when that one does not accept
+ * in time or is gone, so a restarted service worker (which forgot) keeps working.
  *
  *     // your service worker
  *     import { handleResponsesFetch } from 'web-responses/sw';
@@ -52,7 +53,15 @@ export function handleResponsesFetch(event: FetchEvent, options: RelayOptions = 
   return true;
 }
 
-/** Asks every window for the host; the first that accepts serves the request. */
+/**
+ * The window that accepted the last request: asked alone first, so the other tabs are not woken and sent
+ * a copy of every request body. Only a hint — lost when the service worker restarts.
+ */
+let lastHostId: string | null = null;
+/** How long the last host has to accept before every window is asked. */
+const HINT_MS = 250;
+
+/** Asks the last host, then every window; the first that accepts serves the request. */
 async function relay(request: Request, hostTimeoutMs: number, finished: () => void): Promise<Response> {
   const body = request.method === 'GET' || request.method === 'HEAD' ? null : await request.text();
   const message: Omit<RelayRequest, 'port'> = {
@@ -68,23 +77,36 @@ async function relay(request: Request, hostTimeoutMs: number, finished: () => vo
   let hostId: string | null = null;
   // A host accepts at once; its answer (after the model is loaded, the prompt read…) follows without a timeout.
   const answer = await new Promise<RelayAnswer | null>((resolve) => {
-    const timer = setTimeout(() => resolve(null), hostTimeoutMs);
-    for (const client of windows) {
+    const asked = new Set<string>();
+    const ask = (client: Client) => {
+      asked.add(client.id);
       const channel = new MessageChannel();
       channels.push(channel);
       channel.port1.onmessage = (e: MessageEvent<RelayAnswer | RelayAccepted>) => {
         clearTimeout(timer);
+        clearTimeout(widen);
         hostPort = channel.port1;
         hostId = client.id;
         if (!('accepted' in e.data)) resolve(e.data);
       };
       client.postMessage({ ...message, port: channel.port2 }, [channel.port2]);
-    }
+    };
+    const askTheRest = () => {
+      for (const client of windows) if (!asked.has(client.id)) ask(client);
+    };
+    const timer = setTimeout(() => resolve(null), hostTimeoutMs);
+    let widen: ReturnType<typeof setTimeout> | undefined;
+    const last = windows.find((w) => w.id === lastHostId);
+    if (last) {
+      ask(last);
+      widen = setTimeout(askTheRest, Math.min(HINT_MS, hostTimeoutMs));
+    } else askTheRest();
     if (windows.length === 0) {
       clearTimeout(timer);
       resolve(null);
     }
   });
+  lastHostId = hostId;
   for (const c of channels) if (c.port1 !== hostPort) c.port1.close();
   if (!answer) {
     finished();
