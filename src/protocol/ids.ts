@@ -1,26 +1,25 @@
 /** Random ids with OpenAI's prefixes. The bodies are hex; clients never check them. */
 
-const HEX = '0123456789abcdef';
-
-// Random bytes are drawn from the platform's CSPRNG in blocks: one call per id would dominate the
-// cost of writing a response with many short items.
-const pool = new Uint8Array(4096);
-let used = pool.length;
-
-const HEX_CODES = Array.from(HEX, (c) => c.charCodeAt(0));
-const codes: number[] = [];
+// Random bytes come from the platform's CSPRNG a block at a time and are turned into one hex string;
+// each id is a slice of it. Drawing and formatting bytes per id cost about 0.7 µs, two thirds of the
+// writer's cost for a short item (bench/parsers.ts).
+const BLOCK = 4096;
+const HEX2 = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
+const bytes = new Uint8Array(BLOCK);
+let hex = '';
+let used = 0;
 
 function randomHex(length: number): string {
-  const bytes = Math.ceil(length / 2);
-  if (used + bytes > pool.length) {
-    crypto.getRandomValues(pool);
+  if (used + length > hex.length) {
+    crypto.getRandomValues(bytes);
+    const pairs = new Array<string>(BLOCK);
+    for (let i = 0; i < BLOCK; i++) pairs[i] = HEX2[bytes[i]];
+    hex = pairs.join('');
     used = 0;
   }
-  codes.length = 0;
-  for (let i = used; i < used + bytes; i++) codes.push(HEX_CODES[pool[i] >> 4], HEX_CODES[pool[i] & 15]);
-  used += bytes;
-  codes.length = length;
-  return String.fromCharCode(...codes);
+  const out = hex.slice(used, used + length);
+  used += length;
+  return out;
 }
 
 export type IdKind = 'resp' | 'msg' | 'fc' | 'call' | 'rs';
