@@ -1,20 +1,25 @@
 /** Random ids with OpenAI's prefixes. The bodies are hex; clients never check them. */
 
-// Random bytes come from the platform's CSPRNG a block at a time and are turned into one hex string;
-// each id is a slice of it. Drawing and formatting bytes per id cost about 0.7 µs, two thirds of the
-// writer's cost for a short item (bench/parsers.ts).
+// Random bytes come from the platform's CSPRNG a block at a time and are turned into one hex string
+// (ASCII codes in a byte array, decoded at once); each id is a slice of it. Drawing and formatting
+// bytes per id cost 0.5–0.7 µs here (a string per byte pair, joined), now about 0.13 µs: most of the
+// writer's cost for a short item was its ids (bench/parsers.ts).
 const BLOCK = 4096;
-const HEX2 = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
+const HEX = new TextEncoder().encode('0123456789abcdef');
 const bytes = new Uint8Array(BLOCK);
+const codes = new Uint8Array(BLOCK * 2);
+const ascii = new TextDecoder();
 let hex = '';
 let used = 0;
 
 function randomHex(length: number): string {
   if (used + length > hex.length) {
     crypto.getRandomValues(bytes);
-    const pairs = new Array<string>(BLOCK);
-    for (let i = 0; i < BLOCK; i++) pairs[i] = HEX2[bytes[i]];
-    hex = pairs.join('');
+    for (let i = 0; i < BLOCK; i++) {
+      codes[2 * i] = HEX[bytes[i] >> 4];
+      codes[2 * i + 1] = HEX[bytes[i] & 15];
+    }
+    hex = ascii.decode(codes);
     used = 0;
   }
   const out = hex.slice(used, used + length);
