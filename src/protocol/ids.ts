@@ -2,8 +2,8 @@
 
 // Random bytes come from the platform's CSPRNG a block at a time and are turned into one hex string
 // (ASCII codes in a byte array, decoded at once); each id is a slice of it. Drawing and formatting
-// bytes per id cost 0.5–0.7 µs here (a string per byte pair, joined), now about 0.13 µs: most of the
-// writer's cost for a short item was its ids (bench/parsers.ts).
+// bytes per id cost 0.5–0.7 µs here (a string per byte pair, joined), now about 0.13 µs (a function call's two ids were
+// about a third of what the writer spends on a short item; bench/parsers.ts).
 const BLOCK = 4096;
 const HEX = new TextEncoder().encode('0123456789abcdef');
 const bytes = new Uint8Array(BLOCK);
