@@ -25,6 +25,7 @@ import {
   type LoadableEngine,
   type ModelInfo,
 } from './types.ts';
+import { Turns } from './turns.ts';
 
 type TransformersModule = typeof import('@huggingface/transformers');
 
@@ -247,7 +248,7 @@ export function transformersEngine(options: TransformersEngineOptions): Transfor
   let contextLength = 2048;
   let loading: Promise<void> | null = null;
   /** Serializes generate() calls: one model, one generation at a time. */
-  let tail: Promise<void> = Promise.resolve();
+  const turns = new Turns();
 
   const progressFiles = new Map<string, { loaded: number; total: number }>();
   const progressCallback = (p: Record<string, unknown>) => {
@@ -364,7 +365,7 @@ export function transformersEngine(options: TransformersEngineOptions): Transfor
   }
 
   async function unload(): Promise<void> {
-    await tail.catch(() => undefined);
+    await turns.idle();
     const m = model;
     model = null;
     tokenizer = null;
@@ -576,21 +577,8 @@ export function transformersEngine(options: TransformersEngineOptions): Transfor
     unload,
     models: () => (modelInfo ? [modelInfo] : []),
     async *generate(request: GenerateRequest): AsyncGenerator<EngineEvent> {
-      // One generation at a time, first come first served. A queued request whose signal aborts
-      // leaves the queue at once; the ones behind it still wait for the generation in front.
-      let release!: () => void;
-      const previous = tail;
-      tail = new Promise<void>((resolve) => (release = resolve));
-      let onAbort: (() => void) | undefined;
-      const aborted = new Promise<'abort'>((resolve) => {
-        onAbort = () => resolve('abort');
-        if (request.signal.aborted) onAbort();
-        else request.signal.addEventListener('abort', onAbort, { once: true });
-      });
-      const turn = await Promise.race([previous.then(() => 'turn' as const), aborted]);
-      request.signal.removeEventListener('abort', onAbort!);
-      if (turn === 'abort') {
-        void previous.then(release);
+      const release = await turns.take(request.signal);
+      if (release === null) {
         yield { type: 'finish', reason: 'abort', inputTokens: 0, outputTokens: 0 };
         return;
       }

@@ -50,6 +50,7 @@ import {
   type LoadableEngine,
   type ModelInfo,
 } from './types.ts';
+import { Turns } from './turns.ts';
 
 export type { GenerationTimings } from './types.ts';
 
@@ -252,7 +253,7 @@ export function webllmEngine(options: WebLLMEngineOptions): WebLLMEngine {
   let modelInfo: ModelInfo | null = null;
   let loading: Promise<void> | null = null;
   /** Serializes generate() calls: WebLLM runs one generation per model at a time. */
-  let tail: Promise<void> = Promise.resolve();
+  const turns = new Turns();
 
   const report = (p: WebLLMLoadProgress) => {
     try {
@@ -338,7 +339,7 @@ export function webllmEngine(options: WebLLMEngineOptions): WebLLMEngine {
   }
 
   async function unload(): Promise<void> {
-    await tail.catch(() => undefined);
+    await turns.idle();
     await loading?.catch(() => undefined);
     const eng = engine;
     engine = null;
@@ -475,15 +476,12 @@ export function webllmEngine(options: WebLLMEngineOptions): WebLLMEngine {
     unload,
     models: () => (modelInfo ? [modelInfo] : []),
     async *generate(request: GenerateRequest): AsyncGenerator<EngineEvent> {
-      let release!: () => void;
-      const previous = tail;
-      tail = new Promise<void>((resolve) => (release = resolve));
+      const release = await turns.take(request.signal);
+      if (release === null) {
+        yield { type: 'finish', reason: 'abort', inputTokens: 0, outputTokens: 0 };
+        return;
+      }
       try {
-        await previous;
-        if (request.signal.aborted && !info.loaded) {
-          yield { type: 'finish', reason: 'abort', inputTokens: 0, outputTokens: 0 };
-          return;
-        }
         await load();
         yield* run(request);
       } finally {
