@@ -134,12 +134,13 @@ function once(format: string, chunks: string[]): { seconds: number; events: numb
   const writer = new EventWriter(INITIAL);
   let events = 0;
   const t0 = performance.now();
-  // As the service does it: one batch of events per engine chunk.
+  // As the service does it (src/service/generation.ts): one batch of events per engine chunk, the
+  // first delta's array from the writer, the others' events appended to it.
   for (let i = 0; i < chunks.length; i++) {
     const deltas = parser.push(chunks[i]);
     if (deltas.length === 0) continue;
-    const batch: ReturnType<EventWriter['push']> = [];
-    for (let j = 0; j < deltas.length; j++) writer.push(deltas[j], batch);
+    let batch = writer.push(deltas[0]);
+    for (let j = 1; j < deltas.length; j++) batch = writer.push(deltas[j], batch);
     events += batch.length;
   }
   for (const d of parser.end()) events += writer.push(d).length;

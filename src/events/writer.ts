@@ -139,9 +139,30 @@ export class EventWriter {
     ];
   }
 
-  /** Writes the events for one delta; they are appended to `out` (a new array by default), which is returned. */
-  push(delta: OutputDelta, out: ResponseStreamEvent[] = []): ResponseStreamEvent[] {
+  /**
+   * Writes the events for one delta; they are appended to `out`, which is returned. Without `out` a new
+   * array is returned: a one-element literal when the delta makes one event (the usual text, reasoning
+   * or argument delta), which costs a third of an empty array grown by `push`.
+   */
+  push(delta: OutputDelta, out?: ResponseStreamEvent[]): ResponseStreamEvent[] {
     if (this.ended_) throw new Error('EventWriter: push after the terminal event');
+    const item = this.open;
+    // The hot path, one delta per token: more of the item being written, one event, built as a literal.
+    if (item !== null && delta.type !== 'call_start' && delta.type !== 'call_end' && delta.text !== '') {
+      let ev: ResponseStreamEvent | null = null;
+      if (delta.type === 'text' && item.kind === 'message') ev = this.textDelta(item, delta.text);
+      else if (delta.type === 'reasoning' && item.kind === 'reasoning') ev = this.reasoningDelta(item, delta.text);
+      else if (delta.type === 'call_args' && item.kind === 'call') ev = this.argsDelta(item, delta.text);
+      if (ev !== null) {
+        if (out === undefined) return [ev];
+        out.push(ev);
+        return out;
+      }
+    }
+    return this.pushSlow(delta, out ?? []);
+  }
+
+  private pushSlow(delta: OutputDelta, out: ResponseStreamEvent[]): ResponseStreamEvent[] {
     switch (delta.type) {
       case 'text': {
         if (!delta.text) break;
@@ -152,17 +173,16 @@ export class EventWriter {
             break;
           }
           this.pendingSpace = '';
-          this.openItem('message', out);
-          this.textDelta(text, out);
+          out.push(this.textDelta(this.openItem('message', out), text));
         } else {
-          this.textDelta(delta.text, out);
+          out.push(this.textDelta(this.open, delta.text));
         }
         break;
       }
       case 'reasoning': {
         if (!delta.text) break;
-        if (this.open?.kind !== 'reasoning') this.openItem('reasoning', out);
-        this.reasoningDelta(delta.text, out);
+        const item = this.open?.kind === 'reasoning' ? this.open : this.openItem('reasoning', out);
+        out.push(this.reasoningDelta(item, delta.text));
         break;
       }
       case 'call_start':
@@ -172,17 +192,7 @@ export class EventWriter {
         const item = this.open;
         if (item?.kind !== 'call') throw new Error('EventWriter: call_args outside a call');
         if (!delta.text) break;
-        addText(item, delta.text);
-        // Deltas are the hot path (one per token): built as literals, no spread.
-        out.push(
-          asEvent({
-            type: 'response.function_call_arguments.delta',
-            sequence_number: this.seq++,
-            item_id: item.id,
-            output_index: item.index,
-            delta: delta.text,
-          }),
-        );
+        out.push(this.argsDelta(item, delta.text));
         break;
       }
       case 'call_end': {
@@ -283,13 +293,14 @@ export class EventWriter {
     return asResponse({ ...this.base, ...over, output: over.output ? [...over.output] : [] });
   }
 
-  private openItem(kind: OpenItem['kind'], out: ResponseStreamEvent[], name = ''): void {
+  private openItem(kind: OpenItem['kind'], out: ResponseStreamEvent[], name = ''): OpenItem {
     this.closeOpen('completed', out);
     this.pendingSpace = '';
     const index = this.nextIndex++;
+    let item: OpenItem;
     if (kind === 'message') {
       const id = newId('msg');
-      this.open = { kind, id, index, head: '', parts: [] };
+      item = { kind, id, index, head: '', parts: [] };
       out.push(
         asEvent({
           type: 'response.output_item.added',
@@ -308,7 +319,7 @@ export class EventWriter {
       );
     } else if (kind === 'reasoning') {
       const id = newId('rs');
-      this.open = { kind, id, index, head: '', parts: [] };
+      item = { kind, id, index, head: '', parts: [] };
       out.push(
         asEvent({
           type: 'response.output_item.added',
@@ -328,7 +339,7 @@ export class EventWriter {
     } else {
       const id = newId('fc');
       const callId = newId('call');
-      this.open = { kind, id, callId, name, index, head: '', parts: [] };
+      item = { kind, id, callId, name, index, head: '', parts: [] };
       out.push(
         asEvent({
           type: 'response.output_item.added',
@@ -338,37 +349,46 @@ export class EventWriter {
         }),
       );
     }
+    this.open = item;
+    return item;
   }
 
-  private textDelta(text: string, out: ResponseStreamEvent[]): void {
-    const item = this.open!;
+  // Deltas are the hot path (one per token): built as literals, no spread.
+
+  private textDelta(item: OpenItem, text: string): ResponseStreamEvent {
     addText(item, text);
-    out.push(
-      asEvent({
-        type: 'response.output_text.delta',
-        sequence_number: this.seq++,
-        item_id: item.id,
-        output_index: item.index,
-        content_index: 0,
-        delta: text,
-        logprobs: [],
-      }),
-    );
+    return asEvent({
+      type: 'response.output_text.delta',
+      sequence_number: this.seq++,
+      item_id: item.id,
+      output_index: item.index,
+      content_index: 0,
+      delta: text,
+      logprobs: [],
+    });
   }
 
-  private reasoningDelta(text: string, out: ResponseStreamEvent[]): void {
-    const item = this.open!;
+  private reasoningDelta(item: OpenItem, text: string): ResponseStreamEvent {
     addText(item, text);
-    out.push(
-      asEvent({
-        type: 'response.reasoning_text.delta',
-        sequence_number: this.seq++,
-        item_id: item.id,
-        output_index: item.index,
-        content_index: 0,
-        delta: text,
-      }),
-    );
+    return asEvent({
+      type: 'response.reasoning_text.delta',
+      sequence_number: this.seq++,
+      item_id: item.id,
+      output_index: item.index,
+      content_index: 0,
+      delta: text,
+    });
+  }
+
+  private argsDelta(item: OpenItem, text: string): ResponseStreamEvent {
+    addText(item, text);
+    return asEvent({
+      type: 'response.function_call_arguments.delta',
+      sequence_number: this.seq++,
+      item_id: item.id,
+      output_index: item.index,
+      delta: text,
+    });
   }
 
   private closeOpen(status: ItemStatus, out: ResponseStreamEvent[]): void {

@@ -177,12 +177,15 @@ export function prepareGeneration(req: CreateRequest, engine: Engine, templates:
       cachedTokens,
       reasoningTokens,
     });
-    const write = (deltas: OutputDelta[], batch: ResponseStreamEvent[]) => {
+    // The events of some deltas, appended to `batch` (a new array if there is none yet: the writer
+    // returns a one-element literal for the usual one-event delta, cheaper than a grown empty array).
+    const write = (deltas: OutputDelta[], batch?: ResponseStreamEvent[]) => {
       for (const d of deltas) {
         if (writer.ended || writer.completedCalls >= callLimit) break; // a call beyond the limit is not emitted
         if (forced && d.type === 'text') continue; // a forced call: no message item
-        writer.push(d, batch);
+        batch = writer.push(d, batch);
       }
+      return batch ?? [];
     };
 
     try {
@@ -208,8 +211,7 @@ export function prepareGeneration(req: CreateRequest, engine: Engine, templates:
         const deltas = parser.push(ev.text);
         // A chunk's tokens are reasoning tokens when it began inside reasoning or produced some.
         if (wasReasoning || deltas.some((d) => d.type === 'reasoning')) reasoningTokens += n;
-        const batch: ResponseStreamEvent[] = [];
-        write(deltas, batch);
+        const batch = write(deltas);
         if (writer.ended) {
           // The writer failed the response (broken call arguments): stop the engine, end the stream.
           stop.abort('response failed');
@@ -220,10 +222,9 @@ export function prepareGeneration(req: CreateRequest, engine: Engine, templates:
         if (writer.completedCalls >= callLimit && !stop.signal.aborted) stop.abort('tool call limit reached');
       }
     } catch (err) {
-      const batch: ResponseStreamEvent[] = [];
       if (!signal.aborted) {
         // Nothing the model wrote is lost: flush what the parser held back before failing.
-        write(parser.end(false), batch);
+        const batch = write(parser.end(false));
         batch.push(...writer.fail(errorInfo(err), usage()));
         yield batch;
         return;
@@ -237,8 +238,7 @@ export function prepareGeneration(req: CreateRequest, engine: Engine, templates:
     const limited = writer.completedCalls >= callLimit;
     if (reason === 'abort' && !limited) throw new DOMException('The generation was aborted.', 'AbortError');
     const truncated = reason === 'length' && !limited;
-    const batch: ResponseStreamEvent[] = [];
-    if (!limited) write(parser.end(truncated), batch);
+    const batch = limited ? [] : write(parser.end(truncated));
     if (!writer.ended) batch.push(...writer.finish(truncated ? 'length' : 'stop', usage(), timings));
     yield batch;
   }
