@@ -36,33 +36,49 @@ export interface FailureInfo {
   message: string;
 }
 
-/** An item being written. Its text is `head` + the deltas in `parts` (see `addText`). */
+/** An item being written. Its text is `head` + `tail` (see `addText`). */
 type OpenItem =
-  | { kind: 'message'; id: string; index: number; head: string; parts: string[] }
-  | { kind: 'reasoning'; id: string; index: number; head: string; parts: string[] }
-  | { kind: 'call'; id: string; callId: string; name: string; index: number; head: string; parts: string[] };
+  | { kind: 'message'; id: string; index: number; head: string; tail: string; n: number }
+  | { kind: 'reasoning'; id: string; index: number; head: string; tail: string; n: number }
+  | { kind: 'call'; id: string; callId: string; name: string; index: number; head: string; tail: string; n: number };
 
 /**
- * Deltas are kept in a short array that is joined onto `head` every PIECE entries. Measured on a 1 MB
- * message in 4-character deltas (bench/parsers.ts, plain-text row): one array of all of an item's
- * deltas, which grows with the item (260k entries), spent a third of the writer's time in `push`;
- * `head +=` per delta built a rope of 260k nodes, and the garbage collector took 60% of the run.
+ * Deltas are appended to `tail`, which moves onto `head` every PIECE deltas and when the item closes.
+ * Measured in instructions (valgrind, node --predictable; BENCHMARKS.md) on 1 MB transcripts in
+ * 4-character deltas:
+ * - one array of all of an item's deltas, joined at the end, grows with the item (260k entries for a
+ *   1 MB message): `push` took a third of the writer's time;
+ * - `head +=` per delta builds a rope of 260k nodes that all live until the item closes: the garbage
+ *   collector took 60% of the run;
+ * - an array of deltas joined every PIECE: `push` and `join` cost about 230 instructions per delta;
+ * - this, a short rope read once when it moves (`flat`): 16% fewer instructions on a long message and
+ *   about as many on call-dense transcripts, where items are short.
  */
 const PIECE = 64;
 
+/**
+ * `s` itself; reading a character makes V8 flatten a rope into one string, so its nodes die young
+ * instead of being copied by the garbage collector for as long as the item lives. (The comparison
+ * keeps the read from being optimised away; any engine returns the same string.)
+ */
+function flat(s: string): string {
+  return s.charCodeAt(0) >= 0 ? s : s;
+}
+
 function addText(item: OpenItem, text: string): void {
-  const parts = item.parts;
-  parts.push(text);
-  if (parts.length === PIECE) {
-    item.head += parts.join('');
-    item.parts = [];
+  item.tail += text;
+  if (++item.n === PIECE) {
+    item.head += flat(item.tail);
+    item.tail = '';
+    item.n = 0;
   }
 }
 
 function textOf(item: OpenItem): string {
-  if (item.parts.length > 0) {
-    item.head += item.parts.join('');
-    item.parts = [];
+  if (item.n > 0) {
+    item.head = flat(item.head + item.tail);
+    item.tail = '';
+    item.n = 0;
   }
   return item.head;
 }
@@ -300,7 +316,7 @@ export class EventWriter {
     let item: OpenItem;
     if (kind === 'message') {
       const id = newId('msg');
-      item = { kind, id, index, head: '', parts: [] };
+      item = { kind, id, index, head: '', tail: '', n: 0 };
       out.push(
         asEvent({
           type: 'response.output_item.added',
@@ -319,7 +335,7 @@ export class EventWriter {
       );
     } else if (kind === 'reasoning') {
       const id = newId('rs');
-      item = { kind, id, index, head: '', parts: [] };
+      item = { kind, id, index, head: '', tail: '', n: 0 };
       out.push(
         asEvent({
           type: 'response.output_item.added',
@@ -339,7 +355,7 @@ export class EventWriter {
     } else {
       const id = newId('fc');
       const callId = newId('call');
-      item = { kind, id, callId, name, index, head: '', parts: [] };
+      item = { kind, id, callId, name, index, head: '', tail: '', n: 0 };
       out.push(
         asEvent({
           type: 'response.output_item.added',
