@@ -8,10 +8,22 @@
  *
  * With `--formats` only those run, and bench/results.json is left alone (for profiling:
  * `node --import tsx --cpu-prof bench/parsers.ts --formats qwen3_xml`).
+ *
+ *     npm run bench:instructions [-- --formats hermes,qwen3_xml]
+ *
+ * counts instructions instead of timing them: each format's pipeline runs under valgrind (callgrind)
+ * in `node --predictable` (one thread, no timing-dependent heuristics, fixed seeds), once with one
+ * pass over the transcript and once with INSTR_PASSES; the difference per pass and byte is the
+ * steady-state cost, without start-up or JIT warm-up. The same code gives the same count to within
+ * 0.1% on a busy or an idle machine, so it settles A/B comparisons that timings on this shared VM
+ * cannot (they move 2-4x between runs). It needs valgrind (Debian's `valgrind` package).
  */
+import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { EventWriter, type WireResponse } from '../src/events/writer.ts';
-import { createOutputParser, getToolFormat } from '../src/parsers/index.ts';
+import { createOutputParser } from '../src/parsers/index.ts';
 import { writeReport } from './report.ts';
 
 const arg = (name: string, fallback: number) => {
@@ -22,6 +34,9 @@ const RUNS = arg('runs', 7);
 const TARGET_BYTES = Math.round(arg('mb', 1) * 1024 * 1024);
 const CHUNK = 4;
 const ONLY = process.argv.includes('--formats') ? process.argv[process.argv.indexOf('--formats') + 1].split(',') : null;
+/** Passes over the transcript in the longer of the two instruction-counting runs, and its size in MB. */
+const INSTR_PASSES = 4;
+const INSTR_MB = 0.25;
 
 const PROSE =
   'The weather in Paris is mild today, with a light breeze from the west. Temperatures <20 °C> are expected, ' +
@@ -191,74 +206,160 @@ function plainText(): string {
   return s;
 }
 
-const results: Record<string, number> = {};
-let plain = NaN;
-const alone: Record<string, number> = {};
-const spread: Record<string, [number, number]> = {};
-const rows: string[] = [];
-const loopBefore = loopNs();
-const formats = ['none', ...Object.keys(TURNS)].filter((f) => !ONLY || ONLY.includes(f) || f === 'none');
-for (const format of formats) {
-  try {
-    getToolFormat(format);
-  } catch {
-    rows.push(`| ${format} | (not registered) | | | | |`);
-    continue;
-  }
+/** The transcript a format is measured on, as the chunks the engine would stream. */
+function chunksOf(format: string): { text: string; bytes: number; chunks: string[] } {
   const text = format === 'none' ? plainText() : transcript(format);
   const bytes = new TextEncoder().encode(text).length;
   const chunks: string[] = [];
   for (let i = 0; i < text.length; i += CHUNK) chunks.push(text.slice(i, i + CHUNK));
-  for (let i = 0; i < 3; i++) {
-    once(format, chunks); // warm-up (JIT)
-    parserOnly(format, chunks);
-  }
-  // Alternated, so that a slow spell of the machine hits both measures alike.
-  const runs: Array<ReturnType<typeof once>> = [];
-  const aloneRates: number[] = [];
-  for (let r = 0; r < RUNS; r++) {
-    runs.push(once(format, chunks));
-    aloneRates.push(bytes / 1e6 / parserOnly(format, chunks));
-  }
-  const rates = runs.map((r) => bytes / 1e6 / r.seconds);
-  const mbps = median(rates);
-  const lo = Math.min(...rates);
-  const hi = Math.max(...rates);
-  if (format === 'none') {
-    plain = round1(mbps);
-  } else {
-    results[format] = round1(mbps);
-    spread[format] = [round1(lo), round1(hi)];
-  }
-  alone[format] = round1(median(aloneRates));
-  const name = format === 'none' ? '(plain text, no format: the floor)' : format;
-  rows.push(
-    `| ${name} | ${mbps.toFixed(1)} | ${lo.toFixed(1)}–${hi.toFixed(1)} | ${median(aloneRates).toFixed(1)} | ${format === 'none' ? '' : runs[0].calls} | ${runs[0].events} |`,
-  );
+  return { text, bytes, chunks };
 }
-const loopAfter = loopNs();
 
-console.log(
-  `Parser + event writer, ${(TARGET_BYTES / 1e6).toFixed(2)} MB per format in ${CHUNK}-character chunks, median of ${RUNS} (Node ${process.version}); ` +
-    `machine: ${loopBefore} → ${loopAfter} ns per loop iteration\n`,
-);
-console.log('| format | parser + writer MB/s (median) | min–max | parser alone MB/s | calls | events |');
-console.log('|---|---|---|---|---|---|');
-for (const r of rows) console.log(r);
+const formats = ['none', ...Object.keys(TURNS)].filter((f) => !ONLY || ONLY.includes(f) || f === 'none');
 
-if (!ONLY) {
+function saveResults(update: (all: Record<string, unknown>) => void): void {
   const file = new URL('./results.json', import.meta.url);
   const all = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
-  all.parser_mb_per_s = results;
-  all.parser_detail = {
-    chunk_chars: CHUNK,
-    runs: RUNS,
-    node: process.version,
-    spread_mb_per_s: spread,
-    parser_alone_mb_per_s: alone,
-    plain_text_mb_per_s: plain,
-    loop_ns: [loopBefore, loopAfter],
-  };
+  update(all);
   writeFileSync(file, `${JSON.stringify(all, null, 2)}\n`);
   console.log(`\nwrote bench/results.json and ${writeReport(all)}`);
 }
+
+/** Timed: parser + writer and parser alone, alternated, per format. */
+function timed(): void {
+  const results: Record<string, number> = {};
+  let plain = NaN;
+  const alone: Record<string, number> = {};
+  const spread: Record<string, [number, number]> = {};
+  const rows: string[] = [];
+  const loopBefore = loopNs();
+  for (const format of formats) {
+    const { bytes, chunks } = chunksOf(format);
+    for (let i = 0; i < 3; i++) {
+      once(format, chunks); // warm-up (JIT)
+      parserOnly(format, chunks);
+    }
+    // Alternated, so that a slow spell of the machine hits both measures alike.
+    const runs: Array<ReturnType<typeof once>> = [];
+    const aloneRates: number[] = [];
+    for (let r = 0; r < RUNS; r++) {
+      runs.push(once(format, chunks));
+      aloneRates.push(bytes / 1e6 / parserOnly(format, chunks));
+    }
+    const rates = runs.map((r) => bytes / 1e6 / r.seconds);
+    const mbps = median(rates);
+    const lo = Math.min(...rates);
+    const hi = Math.max(...rates);
+    if (format === 'none') {
+      plain = round1(mbps);
+    } else {
+      results[format] = round1(mbps);
+      spread[format] = [round1(lo), round1(hi)];
+    }
+    alone[format] = round1(median(aloneRates));
+    const name = format === 'none' ? '(plain text, no format: the floor)' : format;
+    rows.push(
+      `| ${name} | ${mbps.toFixed(1)} | ${lo.toFixed(1)}–${hi.toFixed(1)} | ${median(aloneRates).toFixed(1)} | ${format === 'none' ? '' : runs[0].calls} | ${runs[0].events} |`,
+    );
+  }
+  const loopAfter = loopNs();
+
+  console.log(
+    `Parser + event writer, ${(TARGET_BYTES / 1e6).toFixed(2)} MB per format in ${CHUNK}-character chunks, median of ${RUNS} (Node ${process.version}); ` +
+      `machine: ${loopBefore} → ${loopAfter} ns per loop iteration\n`,
+  );
+  console.log('| format | parser + writer MB/s (median) | min–max | parser alone MB/s | calls | events |');
+  console.log('|---|---|---|---|---|---|');
+  for (const r of rows) console.log(r);
+
+  if (!ONLY) {
+    saveResults((all) => {
+      all.parser_mb_per_s = results;
+      all.parser_detail = {
+        chunk_chars: CHUNK,
+        runs: RUNS,
+        node: process.version,
+        spread_mb_per_s: spread,
+        parser_alone_mb_per_s: alone,
+        plain_text_mb_per_s: plain,
+        loop_ns: [loopBefore, loopAfter],
+      };
+    });
+  }
+}
+
+/** Child of `--instructions`: `passes` passes of parser + writer over one format's transcript, nothing else. */
+function child(format: string, passes: number): void {
+  const { bytes, chunks } = chunksOf(format);
+  let events = 0;
+  for (let i = 0; i < passes; i++) events += once(format, chunks).events;
+  console.log(`bytes ${bytes} events ${events}`);
+}
+
+const run = promisify(execFile);
+
+/** Instructions of one child run under callgrind, and the transcript's size in bytes. */
+async function countInstructions(format: string, passes: number): Promise<{ instructions: number; bytes: number }> {
+  const { stdout, stderr } = await run(
+    'valgrind',
+    [
+      '--tool=callgrind',
+      '--callgrind-out-file=/dev/null',
+      process.execPath,
+      '--predictable',
+      '--hash-seed=1',
+      '--random-seed=1',
+      '--import',
+      'tsx',
+      fileURLToPath(import.meta.url),
+      '--child',
+      format,
+      String(passes),
+      '--mb',
+      String(INSTR_MB),
+    ],
+    { maxBuffer: 1 << 24 },
+  );
+  const m = /Collected : (\d+)/.exec(stderr);
+  const b = /bytes (\d+)/.exec(stdout);
+  if (!m || !b) throw new Error(`valgrind printed no instruction count for ${format}:\n${stderr.slice(-2000)}`);
+  return { instructions: Number(m[1]), bytes: Number(b[1]) };
+}
+
+/** Deterministic: instructions per byte per format (see the header). Two children at a time (2 cores). */
+async function instructions(): Promise<void> {
+  try {
+    await run('valgrind', ['--version']);
+  } catch {
+    throw new Error('--instructions needs valgrind: apt-get install valgrind');
+  }
+  const perByte: Record<string, number> = {};
+  console.log(
+    `Instructions per byte of transcript, parser + event writer (valgrind, node --predictable; ${INSTR_MB} MB transcripts, ` +
+      `${INSTR_PASSES} passes − 1 pass)\n`,
+  );
+  console.log('| format | instructions per byte | per 4-character chunk |');
+  console.log('|---|---|---|');
+  for (const format of formats) {
+    const [one, many] = await Promise.all([countInstructions(format, 1), countInstructions(format, INSTR_PASSES)]);
+    const ipb = (many.instructions - one.instructions) / (INSTR_PASSES - 1) / one.bytes;
+    perByte[format] = Math.round(ipb);
+    console.log(`| ${format === 'none' ? '(plain text, no format)' : format} | ${ipb.toFixed(0)} | ${(ipb * CHUNK).toFixed(0)} |`);
+  }
+  if (!ONLY) {
+    saveResults((all) => {
+      all.parser_instructions_per_byte = {
+        node: process.version,
+        chunk_chars: CHUNK,
+        transcript_mb: INSTR_MB,
+        passes: INSTR_PASSES,
+        per_byte: perByte,
+      };
+    });
+  }
+}
+
+const childAt = process.argv.indexOf('--child');
+if (childAt > 0) child(process.argv[childAt + 1], Number(process.argv[childAt + 2]));
+else if (process.argv.includes('--instructions')) await instructions();
+else timed();

@@ -291,19 +291,30 @@ function parsers(r: Results): string {
       table(['format', 'MB/s', `≥ ${TARGETS.parserMbPerS} MB/s`], Object.entries(p).map(([k, v]) => [k, f(v, 1), v >= TARGETS.parserMbPerS ? '✅' : '❌']))
     );
   }
+  const ins = r.parser_instructions_per_byte as
+    | { node: string; chunk_chars: number; transcript_mb: number; passes: number; per_byte: Record<string, number> }
+    | undefined;
+  const perByte = (k: string) => (ins?.per_byte[k] !== undefined ? String(ins.per_byte[k]) : '–');
   const rows: Array<Array<string | number>> = Object.entries(p).map(([k, v]) => {
     const [lo, hi] = d.spread_mb_per_s[k] ?? [NaN, NaN];
-    return [k, f(v, 1), `${f(lo, 1)}–${f(hi, 1)}`, f(d.parser_alone_mb_per_s[k], 1), v >= TARGETS.parserMbPerS ? '✅' : '❌'];
+    return [k, f(v, 1), `${f(lo, 1)}–${f(hi, 1)}`, f(d.parser_alone_mb_per_s[k], 1), perByte(k), v >= TARGETS.parserMbPerS ? '✅' : '❌'];
   });
-  rows.push(['(plain text, no format: the floor)', f(d.plain_text_mb_per_s, 1), '', f(d.parser_alone_mb_per_s.none, 1), '']);
+  rows.push(['(plain text, no format: the floor)', f(d.plain_text_mb_per_s, 1), '', f(d.parser_alone_mb_per_s.none, 1), perByte('none'), '']);
+  const insText = ins
+    ? ' "Instructions per byte" is the same pipeline counted, not timed (`npm run bench:instructions`: valgrind, ' +
+      `\`node --predictable\`, ${ins.transcript_mb} MB transcripts, ${ins.passes} passes minus 1, Node ${ins.node}): it does not move ` +
+      'with the machine\'s load, so it is the figure to compare before and after a change.'
+    : '';
   return (
     `Node ${d.node}, bench/parsers.ts: a ~1 MB transcript per format through the output parser and the event writer in ` +
     `${d.chunk_chars}-character chunks, median of ${d.runs} (\`npm run bench:parsers\`). "Parser alone" runs the same chunks ` +
     'through the parser only, alternated with the full runs; the difference is the event writer. The plain-text row has no ' +
     'tool-call format: one text event per chunk, the least any format can cost. ' +
     `The machine's speed during the run: ${d.loop_ns[0]} → ${d.loop_ns[1]} ns per iteration of a fixed integer loop ` +
-    '(compare it before comparing MB/s across machines).\n\n' +
-    table(['format', 'parser + writer MB/s', 'min–max', 'parser alone MB/s', `≥ ${TARGETS.parserMbPerS} MB/s`], rows)
+    '(compare it before comparing MB/s across machines).' +
+    insText +
+    '\n\n' +
+    table(['format', 'parser + writer MB/s', 'min–max', 'parser alone MB/s', 'instructions per byte', `≥ ${TARGETS.parserMbPerS} MB/s`], rows)
   );
 }
 
