@@ -44,8 +44,8 @@ type OpenItem =
 
 /**
  * Deltas are appended to `tail`, which moves onto `head` every PIECE deltas and when the item closes.
- * Measured in instructions (valgrind, node --predictable; BENCHMARKS.md) on 1 MB transcripts in
- * 4-character deltas:
+ * Measured on the parser bench's transcripts in 4-character deltas (bench/parsers.ts; the first two
+ * timed, the last two counted in instructions with `npm run bench:instructions`, BENCHMARKS.md):
  * - one array of all of an item's deltas, joined at the end, grows with the item (260k entries for a
  *   1 MB message): `push` took a third of the writer's time;
  * - `head +=` per delta builds a rope of 260k nodes that all live until the item closes: the garbage

@@ -1,0 +1,111 @@
+/**
+ * The event writer on its own: how `push` hands back events (a new array, or the caller's), and that an
+ * item's text survives the way it is accumulated (a short rope moved onto the item every 64 deltas) for
+ * any number and mix of deltas: the `.done` event and the final item carry exactly what the deltas said.
+ */
+import fc from 'fast-check';
+import type { ResponseStreamEvent } from 'openai/resources/responses/responses';
+import { describe, expect, it } from 'vitest';
+import { EventWriter, type WireResponse } from '../../src/events/writer.ts';
+import type { OutputDelta } from '../../src/parsers/types.ts';
+
+const INITIAL = {
+  id: 'resp_test',
+  object: 'response',
+  created_at: 0,
+  status: 'in_progress',
+  output: [],
+  model: 'test',
+  tools: [],
+  tool_choice: 'auto',
+} as unknown as WireResponse;
+
+const USAGE = { inputTokens: 1, outputTokens: 1 };
+
+/** Every event of a response made of `deltas`, as the service batches them (one batch per delta). */
+function write(deltas: OutputDelta[]): ResponseStreamEvent[] {
+  const writer = new EventWriter(INITIAL);
+  const events = writer.start();
+  for (const d of deltas) events.push(...writer.push(d));
+  events.push(...writer.finish('stop', USAGE));
+  return events;
+}
+
+const ofType = <T extends ResponseStreamEvent['type']>(events: ResponseStreamEvent[], type: T) =>
+  events.filter((e): e is Extract<ResponseStreamEvent, { type: T }> => e.type === type);
+
+/** Pieces of text: ASCII, two-byte and astral characters, of 1-6 code units (never whitespace only). */
+const piece = fc
+  .string({ unit: fc.constantFrom('a', 'Z', '"', '\\', '°', 'ü', '東', '😀', ' ', '\n'), minLength: 1, maxLength: 6 })
+  .filter((s) => /\S/.test(s));
+
+describe('EventWriter.push', () => {
+  it('returns a new one-element array for a delta that makes one event, and appends to the array it is given', () => {
+    const writer = new EventWriter(INITIAL);
+    writer.start();
+    const first = writer.push({ type: 'text', text: 'Hello' });
+    // The first text opens the message: item added, content part added, then the delta.
+    expect(first.map((e) => e.type)).toEqual(['response.output_item.added', 'response.content_part.added', 'response.output_text.delta']);
+    const second = writer.push({ type: 'text', text: ' world' });
+    expect(second).toHaveLength(1);
+    expect(second[0]).toMatchObject({ type: 'response.output_text.delta', delta: ' world' });
+    expect(second).not.toBe(first);
+    const batch: ResponseStreamEvent[] = [];
+    const returned = writer.push({ type: 'text', text: '!' }, batch);
+    expect(returned).toBe(batch);
+    expect(batch).toHaveLength(1);
+    const sequence = [...first, ...second, ...batch].map((e) => e.sequence_number);
+    expect(sequence).toEqual([2, 3, 4, 5, 6]);
+  });
+
+  it('gives an empty array for a delta with no events (whitespace before any message)', () => {
+    const writer = new EventWriter(INITIAL);
+    writer.start();
+    expect(writer.push({ type: 'text', text: '  ' })).toEqual([]);
+    expect(writer.push({ type: 'text', text: 'x' }).at(-1)).toMatchObject({ delta: '  x' });
+  });
+});
+
+describe('item text across any number of deltas', () => {
+  it('a message: the done text and the final item are the deltas joined, past many 64-delta pieces', () => {
+    fc.assert(
+      fc.property(fc.array(piece, { minLength: 1, maxLength: 400, size: 'max' }), (pieces) => {
+        const events = write(pieces.map((text) => ({ type: 'text', text })));
+        const expected = pieces.join('');
+        expect(ofType(events, 'response.output_text.delta').map((e) => e.delta).join('')).toBe(expected);
+        expect(ofType(events, 'response.output_text.done')[0].text).toBe(expected);
+        const done = ofType(events, 'response.completed')[0].response.output;
+        expect(done).toHaveLength(1);
+        expect(done[0]).toMatchObject({ type: 'message', content: [{ type: 'output_text', text: expected }] });
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('reasoning then a call: the reasoning text and the call arguments come out whole', () => {
+    fc.assert(
+      fc.property(
+        fc.array(piece, { minLength: 1, maxLength: 200, size: 'max' }),
+        fc.dictionary(fc.string({ maxLength: 8 }), fc.oneof(fc.string(), fc.integer(), fc.boolean()), { maxKeys: 40 }),
+        fc.integer({ min: 1, max: 7 }),
+        (reasoning, args, size) => {
+          const json = JSON.stringify(args);
+          const argDeltas: OutputDelta[] = [];
+          for (let i = 0; i < json.length; i += size) argDeltas.push({ type: 'call_args', text: json.slice(i, i + size) });
+          const events = write([
+            ...reasoning.map((text): OutputDelta => ({ type: 'reasoning', text })),
+            { type: 'call_start', name: 'f' },
+            ...argDeltas,
+            { type: 'call_end' },
+          ]);
+          expect(ofType(events, 'response.reasoning_text.done')[0].text).toBe(reasoning.join(''));
+          expect(ofType(events, 'response.function_call_arguments.done')[0].arguments).toBe(json);
+          const output = ofType(events, 'response.completed')[0].response.output;
+          expect(output.map((o) => o.type)).toEqual(['reasoning', 'function_call']);
+          expect(output[1]).toMatchObject({ arguments: json, name: 'f', status: 'completed' });
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+});
