@@ -178,39 +178,31 @@ export class EventWriter {
     return this.pushSlow(delta, out ?? []);
   }
 
+  /** Everything but a non-empty delta that continues the open item (which `push` writes itself). */
   private pushSlow(delta: OutputDelta, out: ResponseStreamEvent[]): ResponseStreamEvent[] {
     switch (delta.type) {
       case 'text': {
         if (!delta.text) break;
-        if (this.open?.kind !== 'message') {
-          const text = this.pendingSpace + delta.text;
-          if (!/\S/.test(text)) {
-            this.pendingSpace = text;
-            break;
-          }
-          this.pendingSpace = '';
-          out.push(this.textDelta(this.openItem('message', out), text));
-        } else {
-          out.push(this.textDelta(this.open, delta.text));
+        // A new message: whitespace before it is held until real text follows.
+        const text = this.pendingSpace + delta.text;
+        if (!/\S/.test(text)) {
+          this.pendingSpace = text;
+          break;
         }
+        this.pendingSpace = '';
+        out.push(this.textDelta(this.openItem('message', out), text));
         break;
       }
-      case 'reasoning': {
-        if (!delta.text) break;
-        const item = this.open?.kind === 'reasoning' ? this.open : this.openItem('reasoning', out);
-        out.push(this.reasoningDelta(item, delta.text));
+      case 'reasoning':
+        if (delta.text) out.push(this.reasoningDelta(this.openItem('reasoning', out), delta.text));
         break;
-      }
       case 'call_start':
         this.openItem('call', out, delta.name);
         break;
-      case 'call_args': {
-        const item = this.open;
-        if (item?.kind !== 'call') throw new Error('EventWriter: call_args outside a call');
-        if (!delta.text) break;
-        out.push(this.argsDelta(item, delta.text));
+      case 'call_args':
+        // (non-empty arguments in the open call were written by `push`)
+        if (this.open?.kind !== 'call') throw new Error('EventWriter: call_args outside a call');
         break;
-      }
       case 'call_end': {
         const item = this.open;
         if (item?.kind !== 'call') throw new Error('EventWriter: call_end outside a call');
