@@ -72,6 +72,8 @@ const noModel = () =>
 
 const host = hostRuntime(() => ({
   fetch: (input: RequestInfo | URL, init?: RequestInit) => (state.runtime && state.loaded ? state.runtime.fetch(input, init) : Promise.resolve(noModel())),
+  // Bodies go from the model's worker to the service worker directly (null: `fetch` answers instead).
+  fetchToPort: (input: RequestInfo | URL, init?: RequestInit) => (state.runtime && state.loaded ? state.runtime.fetchToPort(input, init) : null),
 }));
 void host.hosting.then(() => {
   state.hosting = true;

@@ -192,6 +192,86 @@ test('the host tab closes mid-stream: the client sees response.failed (host_lost
   await context.close();
 });
 
+/** In `page`: streams a long stories260K response through the service worker, reading it to the end. */
+function streamThroughSw(page: Page): Promise<{ text: string; arrivals: number[] }> {
+  return page.evaluate(async () => {
+    const res = await fetch('/v1/responses', {
+      method: 'POST',
+      body: JSON.stringify({ model: 'stories260K', input: 'Once upon a time', temperature: 0, max_output_tokens: 3000, stream: true }),
+    });
+    const reader = res.body!.getReader();
+    const decoder = new TextDecoder();
+    let text = '';
+    const arrivals: number[] = []; // wall clock of each delta's arrival (Date.now: comparable across tabs)
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      const chunk = decoder.decode(value, { stream: true });
+      for (const _ of chunk.matchAll(/event: response\.output_text\.delta/g)) arrivals.push(Date.now());
+      text += chunk;
+      if (arrivals.length >= 3) (window as any).__streaming = true;
+      if ((window as any).__stop) {
+        await reader.cancel();
+        break;
+      }
+    }
+    return { text, arrivals };
+  });
+}
+
+test('a body goes from the runtime worker to the service worker directly: while the host tab is busy, the client keeps receiving deltas', async () => {
+  const context = await env.browser.newContext();
+  const host = await swPage(context);
+  await host.evaluate(() => (window as any).harness.host('/models/stories260K'));
+  const client = await swPage(context);
+  const streamed = streamThroughSw(client);
+  await client.waitForFunction(() => (window as any).__streaming === true, undefined, { timeout: 30_000 });
+  // The host tab's main thread is blocked for 2 s. A body relayed through it would stop for as long
+  // (its port streams hold at most a few chunks); one that goes around it keeps flowing.
+  const busy = await host.evaluate(() => {
+    const from = Date.now();
+    while (Date.now() - from < 2000);
+    return { from, to: Date.now() };
+  });
+  await client.evaluate(() => ((window as any).__stop = true));
+  const { arrivals } = await streamed;
+  const during = arrivals.filter((t) => t > busy.from + 200 && t < busy.to).length;
+  expect(during, `deltas that arrived while the host tab was busy (of ${arrivals.length})`).toBeGreaterThanOrEqual(20);
+  await context.close();
+});
+
+test('the runtime worker dies mid-stream while its body goes to the service worker: the client sees error + response.failed (worker_crashed); the host reloads it and serves again', async () => {
+  const context = await env.browser.newContext();
+  const host = await swPage(context);
+  await host.evaluate(() => (window as any).harness.host('/models/stories260K', {}, { livenessMs: 500, pingTimeoutMs: 2000 }));
+  const client = await swPage(context);
+  const streamed = streamThroughSw(client);
+  await client.waitForFunction(() => (window as any).__streaming === true, undefined, { timeout: 30_000 });
+  // As if the browser killed the worker: the runtime is not told, it finds out by asking.
+  await host.evaluate(() => (window as any).harness.runtime.worker.terminate());
+  const { text } = await streamed;
+  const types = [...text.matchAll(/^event: (.+)$/gm)].map((m) => m[1]);
+  expect(types[0]).toBe('response.created');
+  expect(types.slice(-2), text.slice(-600)).toEqual(['error', 'response.failed']);
+  const failed = JSON.parse(text.split('event: response.failed\ndata: ')[1].split('\n')[0]);
+  expect(failed.response).toMatchObject({ id: expect.stringMatching(/^resp_/), status: 'failed', error: { code: 'worker_crashed' } });
+  // The sequence numbers run on without a gap through the injected events.
+  const seqs = [...text.matchAll(/"sequence_number":(\d+)/g)].map((m) => Number(m[1]));
+  expect(seqs.slice(-2)).toEqual([seqs.at(-3)! + 1, seqs.at(-3)! + 2]);
+  // A reload of the runtime in the host tab, and the service worker serves from it again.
+  await host.evaluate(() => (window as any).harness.runtime.load());
+  const again = await client.evaluate(async () => {
+    const r = await fetch('/v1/responses', {
+      method: 'POST',
+      body: JSON.stringify({ model: 'stories260K', input: 'Once upon a time', temperature: 0, max_output_tokens: 10 }),
+    });
+    return { status: r.status, body: await r.json() };
+  });
+  expect(again.status).toBe(200);
+  expect(again.body.output[0].content[0].text).toBe(', there was a little girl named Lily');
+  await context.close();
+});
+
 test('the host stops hosting but its tab stays open: the service worker, which asks that tab first, asks every tab and the new host answers', async () => {
   const context = await env.browser.newContext();
   const first = await swPage(context);

@@ -5,7 +5,7 @@
  * `localFetch` (the first-load fallback).
  */
 import OpenAI from 'openai';
-import { createWorkerRuntime, type WorkerRuntime } from '../../src/browser/runtime.ts';
+import { createWorkerRuntime, type WorkerRuntime, type WorkerRuntimeOptions as RuntimeOptions } from '../../src/browser/runtime.ts';
 import { hostRuntime } from '../../src/browser/relay.ts';
 import { localFetch, registerResponsesWorker } from '../../src/browser/client.ts';
 
@@ -15,16 +15,16 @@ const harness = {
   /** Registers the ready-made service worker (a different `version` is an update) and waits for control. */
   register: (version = '') => registerResponsesWorker(`/worker/sw.ts${version ? `?v=${version}` : ''}`).then((r) => r.controlled),
   /** Become the host (waits while another tab hosts); loads the model only then. */
-  host(model: string, engineOptions: Record<string, unknown> = {}) {
-    const handle = hostRuntime(() => (harness.runtime = harness.standalone(model, engineOptions)));
+  host(model: string, engineOptions: Record<string, unknown> = {}, liveness: Pick<RuntimeOptions, 'livenessMs' | 'pingTimeoutMs'> = {}) {
+    const handle = hostRuntime(() => (harness.runtime = harness.standalone(model, engineOptions, liveness)));
     harness.release = () => handle.release();
     return handle.hosting.then(() => 'hosting');
   },
   /** Stops hosting (this tab stays open); another tab waiting on the lock takes over. */
   release: () => {},
   /** A runtime in this tab that is not the origin's host (for the first-load fallback). */
-  standalone(model: string, engineOptions: Record<string, unknown> = {}) {
-    return createWorkerRuntime({ model, engineOptions: { wasmPaths: '/ort/', device: 'wasm', dtype: 'fp32', ...engineOptions } });
+  standalone(model: string, engineOptions: Record<string, unknown> = {}, liveness: Pick<RuntimeOptions, 'livenessMs' | 'pingTimeoutMs'> = {}) {
+    return createWorkerRuntime({ model, engineOptions: { wasmPaths: '/ort/', device: 'wasm', dtype: 'fp32', ...engineOptions }, ...liveness });
   },
   client() {
     return new OpenAI({ apiKey: 'local', baseURL: `${location.origin}/v1`, dangerouslyAllowBrowser: true, maxRetries: 0 });

@@ -81,6 +81,14 @@ export function createWorkerHost() {
       return true;
     },
 
+    /**
+     * The requests whose bodies are still being sent (ids as given to `fetch`): the liveness check of
+     * bodies relayed past the page (`WorkerRuntime.fetchToPort`), which the page does not see end.
+     */
+    streaming(): string[] {
+      return [...inflight.keys()];
+    },
+
     /** Serves one request; the body comes back over a transferred port (port-stream.ts). */
     async fetch(id: string, url: string, init: { method: string; headers: Array<[string, string]>; body: string | null }) {
       if (!service) {
@@ -98,11 +106,8 @@ export function createWorkerHost() {
         inflight.delete(id);
         return { status: res.status, headers, port: null } satisfies SerializedResponse;
       }
-      // Forget the controller when the body ends, whichever way.
-      const body = res.body.pipeThrough(
-        new TransformStream<Uint8Array, Uint8Array>({ flush: () => void inflight.delete(id) }),
-      );
-      const port = streamToPort(body);
+      // Forget the controller once the body is sent or cancelled, whichever way it ends.
+      const port = streamToPort(res.body, () => inflight.delete(id));
       const out: SerializedResponse = { status: res.status, headers, port };
       return Comlink.transfer(out, [port]);
     },

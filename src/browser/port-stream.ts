@@ -12,17 +12,25 @@
 type Data = { t: 'chunk'; v: Uint8Array } | { t: 'done' } | { t: 'error'; message: string };
 type Control = { t: 'pull'; n: number } | { t: 'cancel'; reason: string };
 
-/** Sends `stream` over a new channel; returns the port to hand (transfer) to the receiver. */
-export function streamToPort(stream: ReadableStream<Uint8Array>): MessagePort {
+/**
+ * Sends `stream` over a new channel; returns the port to hand (transfer) to the receiver. `onFinish` runs
+ * once when the sender is done with the stream: its last chunk and the end (or its error) were sent, or
+ * the receiver cancelled.
+ */
+export function streamToPort(stream: ReadableStream<Uint8Array>, onFinish?: () => void): MessagePort {
   const { port1, port2 } = new MessageChannel();
   const reader = stream.getReader();
   let credit = 0;
   let pumping = false;
   let finished = false;
-  const finish = (message: Data) => {
+  const settle = () => {
     finished = true;
+    onFinish?.();
+  };
+  const finish = (message: Data) => {
     port1.postMessage(message);
     port1.close();
+    settle();
   };
   const pump = async () => {
     if (pumping) return;
@@ -48,7 +56,7 @@ export function streamToPort(stream: ReadableStream<Uint8Array>): MessagePort {
       credit += e.data.n;
       void pump();
     } else if (e.data.t === 'cancel' && !finished) {
-      finished = true;
+      settle();
       port1.close();
       reader.cancel(e.data.reason).catch(() => {});
     }

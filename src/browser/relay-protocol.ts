@@ -28,3 +28,11 @@ export interface RelayAnswer {
 export interface RelayAbort {
   abort: true;
 }
+
+/**
+ * Host → service worker, on the request's port: the runtime's worker died before the body it sends the
+ * service worker directly was over; the service worker ends the stream with `error` + `response.failed`.
+ */
+export interface RelayFailed {
+  failed: { code: string; message: string };
+}

@@ -45,6 +45,13 @@ export interface WorkerRuntime {
   /** The worker in use (for diagnostics). */
   readonly worker: Worker;
   fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response>;
+  /**
+   * Like `fetch`, but the body stays a MessagePort (port-stream.ts) for a receiver in another context
+   * (the service worker): the bytes go from the worker to it directly, never through this page's main
+   * thread. `failed` resolves if the worker dies before the body is over; the receiver then ends the
+   * stream with `error` + `response.failed` itself. `hostRuntime` uses it when the target has it.
+   */
+  fetchToPort(input: RequestInfo | URL, init?: RequestInit): Promise<PortResponse>;
   responses: {
     create(body: ResponseCreateParamsStreaming, options?: { signal?: AbortSignal }): Promise<AsyncIterable<ResponseStreamEvent>>;
     create(body: ResponseCreateParamsNonStreaming, options?: { signal?: AbortSignal }): Promise<OpenAIResponse>;
@@ -55,6 +62,22 @@ export interface WorkerRuntime {
   status(): Promise<HostStatus & { alive: boolean }>;
   /** Stops the worker; in-flight requests end with `response.failed`. */
   terminate(): void;
+}
+
+/** Why a body handed on as a port cannot end properly: the receiver ends it with these. */
+export interface PortFailure {
+  code: string;
+  message: string;
+}
+
+/** A response whose body is a port (see `WorkerRuntime.fetchToPort`). */
+export interface PortResponse {
+  status: number;
+  headers: Array<[string, string]>;
+  /** The body (port-stream.ts protocol; transfer it to the receiver), or null when there is none. */
+  port: MessagePort | null;
+  /** Resolves if the worker dies before it has sent the whole body; never otherwise. */
+  failed: Promise<PortFailure>;
 }
 
 const defaultWorker = () => new Worker(new URL('../../worker/worker.ts', import.meta.url), { type: 'module' });
@@ -202,7 +225,8 @@ export function createWorkerRuntime(options: WorkerRuntimeOptions): WorkerRuntim
     });
   }
 
-  async function runtimeFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
+  /** Sends a request to the worker; its AbortSignal aborts it there until the body is over. */
+  async function send(input: RequestInfo | URL, init?: RequestInit) {
     await ready;
     const request = input instanceof Request && !init ? input : new Request(input, init);
     const id = crypto.randomUUID();
@@ -212,10 +236,75 @@ export function createWorkerRuntime(options: WorkerRuntimeOptions): WorkerRuntim
     request.signal.addEventListener('abort', onAbort, { once: true });
     const res = await host.fetch(id, request.url, { method: request.method, headers: [...request.headers.entries()], body });
     const isSse = res.headers.some(([k, v]) => k.toLowerCase() === 'content-type' && v.startsWith(SSE));
+    if (!isSse) request.signal.removeEventListener('abort', onAbort);
+    return { id, request, res, isSse };
+  }
+
+  async function runtimeFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
+    const { request, res, isSse } = await send(input, init);
     const stream = res.port ? portToStream(res.port) : null;
     const out = stream && isSse ? guard(stream, request.signal) : stream;
-    if (!isSse) request.signal.removeEventListener('abort', onAbort);
     return new Response(out, { status: res.status, headers: res.headers });
+  }
+
+  // Bodies handed on as ports (fetchToPort): the page never sees their bytes, so it cannot tell a
+  // silent stream from a dead worker by activity. While any is out, the worker is asked every
+  // `livenessMs` which bodies it is still sending; no answer within `pingTimeoutMs` means it died.
+  const portBodies = new Map<string, (code: string, message: string) => void>();
+  let watchingPorts = false;
+
+  /** The ids of the bodies the worker is still sending, or null if it did not answer within `ms`. */
+  async function streaming(ms: number): Promise<string[] | null> {
+    if (!alive) return null;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), ms)));
+    try {
+      return await Promise.race([host.streaming(), timeout]);
+    } catch {
+      return null;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async function watchPorts(): Promise<void> {
+    if (watchingPorts) return;
+    watchingPorts = true;
+    try {
+      while (portBodies.size > 0) {
+        await new Promise((resolve) => setTimeout(resolve, livenessMs));
+        if (portBodies.size === 0) break;
+        const ids = await streaming(pingTimeoutMs);
+        if (ids === null) {
+          died('The model worker stopped answering (terminated or crashed).');
+          break;
+        }
+        for (const [id, end] of [...portBodies]) {
+          if (ids.includes(id)) continue;
+          portBodies.delete(id);
+          inflight.delete(end);
+        }
+      }
+    } finally {
+      watchingPorts = false;
+    }
+  }
+
+  async function fetchToPort(input: RequestInfo | URL, init?: RequestInit): Promise<PortResponse> {
+    const { id, res, isSse } = await send(input, init);
+    let failed = new Promise<PortFailure>(() => {});
+    if (res.port && isSse) {
+      failed = new Promise<PortFailure>((resolve) => {
+        const end = (code: string, message: string) => {
+          portBodies.delete(id);
+          resolve({ code, message });
+        };
+        inflight.add(end);
+        portBodies.set(id, end);
+      });
+      void watchPorts();
+    }
+    return { status: res.status, headers: res.headers, port: res.port, failed };
   }
 
   async function* events(res: Response): AsyncGenerator<ResponseStreamEvent> {
@@ -257,6 +346,7 @@ export function createWorkerRuntime(options: WorkerRuntimeOptions): WorkerRuntim
       return worker;
     },
     fetch: runtimeFetch,
+    fetchToPort,
     responses: { create } as WorkerRuntime['responses'],
     async load(next = {}) {
       config = {

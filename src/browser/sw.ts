@@ -2,8 +2,8 @@
 /**
  * The service-worker side of `fetch('/v1/…')`: same-origin requests under `/v1/` are relayed to the
  * page that hosts the runtime (see `hostRuntime` in relay.ts) and answered with its Response — the
- * SSE body arrives over a MessagePort (port-stream.ts), so streaming, back-pressure and cancellation go both
- * ways. Every other request is left alone. The service worker keeps no state it depends on: a request
+ * SSE body arrives over a MessagePort (port-stream.ts), from the runtime's worker directly when the host
+ * serves with `fetchToPort`, so streaming, back-pressure and cancellation go both ways. Every other request is left alone. The service worker keeps no state it depends on: a request
  * goes first to the window that hosted the last one, and to every window when that one does not accept
  * in time or is gone, so a restarted service worker (which forgot) keeps working.
  *
@@ -14,7 +14,14 @@
 import { streamTracker } from './stream-tracker.ts';
 import { portToStream } from './port-stream.ts';
 export { handleAppShellFetch, handleAppShellMessage, isShellRequest, SHELL_CACHE, type ShellCacheOptions } from './shell-cache.ts';
-import { RELAY_REQUEST, type RelayAbort, type RelayAccepted, type RelayAnswer, type RelayRequest } from './relay-protocol.ts';
+import {
+  RELAY_REQUEST,
+  type RelayAbort,
+  type RelayAccepted,
+  type RelayAnswer,
+  type RelayFailed,
+  type RelayRequest,
+} from './relay-protocol.ts';
 
 declare const self: ServiceWorkerGlobalScope;
 
@@ -75,6 +82,9 @@ async function relay(request: Request, hostTimeoutMs: number, finished: () => vo
   const channels: MessageChannel[] = [];
   let hostPort: MessagePort | null = null;
   let hostId: string | null = null;
+  // The host reports a dead runtime worker when the body comes from that worker directly.
+  let workerFailed!: (failed: RelayFailed['failed']) => void;
+  const failure = new Promise<RelayFailed['failed']>((resolve) => (workerFailed = resolve));
   // A host accepts at once; its answer (after the model is loaded, the prompt read…) follows without a timeout.
   const answer = await new Promise<RelayAnswer | null>((resolve) => {
     const asked = new Set<string>();
@@ -82,7 +92,8 @@ async function relay(request: Request, hostTimeoutMs: number, finished: () => vo
       asked.add(client.id);
       const channel = new MessageChannel();
       channels.push(channel);
-      channel.port1.onmessage = (e: MessageEvent<RelayAnswer | RelayAccepted>) => {
+      channel.port1.onmessage = (e: MessageEvent<RelayAnswer | RelayAccepted | RelayFailed>) => {
+        if ('failed' in e.data) return workerFailed(e.data.failed);
         clearTimeout(timer);
         clearTimeout(widen);
         hostPort = channel.port1;
@@ -152,8 +163,16 @@ async function relay(request: Request, hostTimeoutMs: number, finished: () => vo
       async pull(controller) {
         let next: ReadableStreamReadResult<Uint8Array>;
         try {
-          const r = await Promise.race([reader.read(), hostGone]);
+          const r = await Promise.race([reader.read(), hostGone, failure]);
           if (r === 'gone') throw new Error('the host tab closed');
+          if (!('done' in r)) {
+            // The runtime's worker died (crashed, terminated): the stream ends as the page's would.
+            settle();
+            void reader.cancel().catch(() => {});
+            if (tracker && !tracker.ended) controller.enqueue(tracker.fail(r.code, r.message));
+            controller.close();
+            return;
+          }
           next = r;
         } catch (err) {
           // The host tab went away mid-stream (closed, crashed, reloaded): end the stream properly.

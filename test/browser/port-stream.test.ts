@@ -88,6 +88,29 @@ describe('port-stream', () => {
     expect(log.pulled).toBeLessThan(20);
   });
 
+  test('onFinish runs once, and only after the sender sent the end, the error, or saw the cancel', async () => {
+    const ends = ['done', 'error', 'cancel'] as const;
+    for (const how of ends) {
+      let finished = 0;
+      const chunks = Array.from({ length: 5 }, (_, i) => new Uint8Array([i]));
+      const src = source(chunks, newLog(), how === 'error' ? new Error('engine failed') : undefined);
+      const reader = portToStream(streamToPort(src, () => finished++), 2).getReader();
+      await reader.read();
+      await new Promise((r) => setTimeout(r, 10));
+      expect(finished, how).toBe(0); // still sending: the reader holds the rest back
+      if (how === 'cancel') await reader.cancel('client went away');
+      else {
+        try {
+          while (!(await reader.read()).done);
+        } catch {
+          // the source's error, after its chunks
+        }
+      }
+      await new Promise((r) => setTimeout(r, 10));
+      expect(finished, how).toBe(1);
+    }
+  });
+
   test('an error in the source errors the reader after the chunks before it', async () => {
     const reader = portToStream(streamToPort(source([new Uint8Array([7])], newLog(), new Error('engine failed')))).getReader();
     expect([...(await reader.read()).value!]).toEqual([7]);
