@@ -28,7 +28,7 @@ export { transformersEngine } from './engines/transformers.ts';
 export { probeDevice, chooseDtype } from './engines/device.ts';
 export { webllmEngine } from './engines/webllm.ts';
 export { createWorkerRuntime } from './browser/runtime.ts';
-export type { WorkerRuntime, WorkerRuntimeOptions } from './browser/runtime.ts';
+export type { WorkerRuntime, WorkerRuntimeOptions, PortResponse, PortFailure } from './browser/runtime.ts';
 export type { EngineConfig, HostStatus } from './browser/host.ts';
 export { hostRuntime, HOST_LOCK } from './browser/relay.ts';
 export { registerResponsesWorker, whenControlled, localFetch } from './browser/client.ts';

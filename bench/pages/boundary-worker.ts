@@ -1,17 +1,13 @@
 /// <reference lib="webworker" />
 /**
- * Worker-boundary benchmark worker: the runtime's worker protocol (load / ping / status / fetch /
- * abort, as src/browser/host.ts exposes it over comlink) served by a ResponsesService on the
- * *scripted* engine, so a stream costs nothing but the service, the SSE encoding and the crossing.
- *
- * src/browser/host.ts only builds `transformers` and `webllm` engines, so this worker mirrors its
- * `fetch` (service.fetch → body piped through a TransformStream → transferred to the page) around a
- * scripted engine. A plain `{ type: IN_WORKER }` message makes it read the same stream inside the
- * worker and post the stats back: the rate with no boundary.
+ * Worker-boundary benchmark worker: the runtime's worker host (src/browser/host.ts, over comlink) with
+ * the *scripted* engine, so a stream costs nothing but the service, the SSE encoding and the crossing.
+ * A plain `{ type: IN_WORKER }` message makes it read the same stream inside the worker and post the
+ * stats back: the rate with no boundary.
  */
 import * as Comlink from 'comlink';
 import '../../src/browser/errors.ts';
-import { streamToPort } from '../../src/browser/port-stream.ts';
+import { createWorkerHost } from '../../src/browser/host.ts';
 import { scriptedEngine } from '../../src/engines/scripted.ts';
 import { createResponsesService } from '../../src/service/service.ts';
 import { IN_WORKER, IN_WORKER_RESULT, type BoundaryStats } from './common.ts';
@@ -23,8 +19,8 @@ const WORDS = ['The', ' quick', ' brown', ' fox', ' jumps', ' over', ' the', ' l
 /** 200k pseudo-tokens; requests cap them with max_output_tokens. */
 const TOKENS: string[] = Array.from({ length: 200_000 }, (_, i) => WORDS[i % WORDS.length]);
 
-const service = createResponsesService({ engine: scriptedEngine({ model: MODEL, output: TOKENS }) });
-const inflight = new Map<string, AbortController>();
+const engine = scriptedEngine({ model: MODEL, output: TOKENS });
+const service = createResponsesService({ engine });
 
 /** Counts SSE records (`event:` lines) in a byte stream, reading it to the end. */
 async function countSse(body: ReadableStream<Uint8Array>): Promise<{ events: number; bytes: number }> {
@@ -46,35 +42,8 @@ async function countSse(body: ReadableStream<Uint8Array>): Promise<{ events: num
   return { events, bytes };
 }
 
-const host = {
-  async load() {
-    return this.status();
-  },
-  async unload() {},
-  status() {
-    return { loaded: true, model: MODEL, engine: 'transformers' as const, info: { backend: 'scripted' } };
-  },
-  ping(): true {
-    return true;
-  },
-  async fetch(id: string, url: string, init: { method: string; headers: Array<[string, string]>; body: string | null }) {
-    const controller = new AbortController();
-    inflight.set(id, controller);
-    const res = await service.fetch(url, { method: init.method, headers: init.headers, body: init.body, signal: controller.signal });
-    const headers = [...res.headers.entries()];
-    if (!res.body) {
-      inflight.delete(id);
-      return { status: res.status, headers, port: null };
-    }
-    const body = res.body.pipeThrough(new TransformStream<Uint8Array, Uint8Array>({ flush: () => void inflight.delete(id) }));
-    const port = streamToPort(body); // as src/browser/host.ts does
-    return Comlink.transfer({ status: res.status, headers, port }, [port]);
-  },
-  abort(id: string): void {
-    inflight.get(id)?.abort(new DOMException('The request was aborted.', 'AbortError'));
-    inflight.delete(id);
-  },
-};
+// The runtime's own worker host around the scripted engine: the same fetch, ports and liveness answers.
+const host = createWorkerHost({ makeEngine: () => ({ ...engine, load: async () => {}, unload: async () => {}, info: { backend: 'scripted' } }) });
 
 /** The same stream read inside the worker (no boundary). */
 async function inWorker(tokens: number): Promise<BoundaryStats> {

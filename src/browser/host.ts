@@ -46,7 +46,13 @@ async function makeEngine(config: EngineConfig, onProgress: ProgressListener): P
   return webllmEngine({ ...(config.options ?? {}), model: config.model, onProgress } as Parameters<typeof webllmEngine>[0]);
 }
 
-export function createWorkerHost() {
+export interface WorkerHostOptions {
+  /** Builds the engine for a `load` (default: transformers.js or WebLLM, as `config.engine` says). */
+  makeEngine?: (config: EngineConfig, onProgress: ProgressListener) => Promise<LoadableEngine> | LoadableEngine;
+}
+
+export function createWorkerHost(options: WorkerHostOptions = {}) {
+  const build = options.makeEngine ?? makeEngine;
   let engine: LoadedEngine | null = null;
   let service: ResponsesService | null = null;
   let config: EngineConfig | null = null;
@@ -58,7 +64,7 @@ export function createWorkerHost() {
       engine = null;
       service = null;
       config = next;
-      const e = await makeEngine(next, (p) => onProgress?.(p));
+      const e = await build(next, (p) => onProgress?.(p));
       await e.load();
       engine = e;
       service = createResponsesService({ engine: e });
