@@ -3,9 +3,10 @@
  * The service-worker side of `fetch('/v1/…')`: same-origin requests under `/v1/` are relayed to the
  * page that hosts the runtime (see `hostRuntime` in relay.ts) and answered with its Response — the
  * SSE body arrives over a MessagePort (port-stream.ts), from the runtime's worker directly when the host
- * serves with `fetchToPort`, so streaming, back-pressure and cancellation go both ways. Every other request is left alone. The service worker keeps no state it depends on: a request
- * goes first to the window that hosted the last one, and to every window when that one does not accept
- * in time or is gone, so a restarted service worker (which forgot) keeps working.
+ * serves with `fetchToPort`, so streaming, back-pressure and cancellation go both ways. Every other
+ * request is left alone. The service worker keeps no state it depends on: a request goes first to the
+ * window that hosted the last one, and to every window when that one does not accept in time or is
+ * gone, so a restarted service worker (which forgot) keeps working.
  *
  *     // your service worker
  *     import { handleResponsesFetch } from 'web-responses/sw';
