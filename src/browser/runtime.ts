@@ -117,19 +117,22 @@ export function createWorkerRuntime(options: WorkerRuntimeOptions): WorkerRuntim
   }
   ready = start();
 
-  /** True when the worker answers within `ms`. */
-  async function ping(ms: number): Promise<boolean> {
-    if (!alive) return false;
+  /** The worker's answer to `call`, or null if it is dead or does not answer within `ms`. */
+  async function within<T>(call: () => Promise<T>, ms: number): Promise<T | null> {
+    if (!alive) return null;
     let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+    const timeout = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), ms)));
     try {
-      return await Promise.race([host.ping().then(() => true), timeout]);
+      return await Promise.race([call(), timeout]);
     } catch {
-      return false;
+      return null;
     } finally {
       clearTimeout(timer);
     }
   }
+
+  /** True when the worker answers within `ms`. */
+  const ping = async (ms: number): Promise<boolean> => (await within(() => host.ping(), ms)) !== null;
 
   /**
    * Wraps the worker's SSE body: passes bytes through, remembers the response object, and if the worker
@@ -253,20 +256,6 @@ export function createWorkerRuntime(options: WorkerRuntimeOptions): WorkerRuntim
   const portBodies = new Map<string, (code: string, message: string) => void>();
   let watchingPorts = false;
 
-  /** The ids of the bodies the worker is still sending, or null if it did not answer within `ms`. */
-  async function streaming(ms: number): Promise<string[] | null> {
-    if (!alive) return null;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), ms)));
-    try {
-      return await Promise.race([host.streaming(), timeout]);
-    } catch {
-      return null;
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
   async function watchPorts(): Promise<void> {
     if (watchingPorts) return;
     watchingPorts = true;
@@ -274,7 +263,7 @@ export function createWorkerRuntime(options: WorkerRuntimeOptions): WorkerRuntim
       while (portBodies.size > 0) {
         await new Promise((resolve) => setTimeout(resolve, livenessMs));
         if (portBodies.size === 0) break;
-        const ids = await streaming(pingTimeoutMs);
+        const ids = await within(() => host.streaming(), pingTimeoutMs); // the bodies it still sends
         if (ids === null) {
           died('The model worker stopped answering (terminated or crashed).');
           break;
