@@ -376,4 +376,5 @@ export function writeReport(results?: Results, file = new URL('../BENCHMARKS.md'
   return file.pathname.split('/').pop()!;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) console.log(`wrote ${writeReport()}`);
+// Run as a script (not when imported, nor inside bench/parsers.ts's bundle, whose URL is the bundle's).
+if (import.meta.url === `file://${process.argv[1]}` && import.meta.url.endsWith('/report.ts')) console.log(`wrote ${writeReport()}`);

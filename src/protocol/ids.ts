@@ -2,26 +2,40 @@
 
 // Random bytes come from the platform's CSPRNG a block at a time and are turned into one hex string
 // (ASCII codes in a byte array, decoded at once); each id is a slice of it. Drawing and formatting
-// bytes per id cost 0.5–0.7 µs here (a string per byte pair, joined), now about 0.13 µs (a function call's two ids were
-// about a third of what the writer spends on a short item; bench/parsers.ts).
+// bytes per id cost 0.5–0.7 µs here (a string per byte pair, joined); then about 0.13 µs. Each byte's
+// two hex digits are one 16-bit store from a 256-entry table (written through a byte view, so it holds
+// for either byte order): the block's loop was still most of a function call's item cost in the
+// writer, about 2,000 instructions for its two ids (bench/parsers.ts, BENCHMARKS.md).
 const BLOCK = 4096;
 const HEX = new TextEncoder().encode('0123456789abcdef');
+const PAIRS = new Uint16Array(256);
+{
+  const pairBytes = new Uint8Array(PAIRS.buffer);
+  for (let b = 0; b < 256; b++) {
+    pairBytes[2 * b] = HEX[b >> 4];
+    pairBytes[2 * b + 1] = HEX[b & 15];
+  }
+}
 const bytes = new Uint8Array(BLOCK);
-const codes = new Uint8Array(BLOCK * 2);
-const ascii = new TextDecoder();
+const codes = new Uint16Array(BLOCK);
+const codeBytes = new Uint8Array(codes.buffer);
+const ascii = new TextDecoder('latin1');
 let hex = '';
 let used = 0;
 
+function refill(): void {
+  // (locals: module bindings are re-read from the context on every use in the loop)
+  const src = bytes;
+  const dst = codes;
+  const pairs = PAIRS;
+  crypto.getRandomValues(src);
+  for (let i = 0; i < BLOCK; i++) dst[i] = pairs[src[i]];
+  hex = ascii.decode(codeBytes);
+  used = 0;
+}
+
 function randomHex(length: number): string {
-  if (used + length > hex.length) {
-    crypto.getRandomValues(bytes);
-    for (let i = 0; i < BLOCK; i++) {
-      codes[2 * i] = HEX[bytes[i] >> 4];
-      codes[2 * i + 1] = HEX[bytes[i] & 15];
-    }
-    hex = ascii.decode(codes);
-    used = 0;
-  }
+  if (used + length > hex.length) refill();
   const out = hex.slice(used, used + length);
   used += length;
   return out;
