@@ -10,7 +10,8 @@
  *
  * The measuring runs in a child `node` on an esbuild bundle of this file (as the product ships: bundled),
  * not under tsx: with tsx's loader in the process, every full garbage collection also walked tsx's own
- * heap, and the same pipeline counted 20% more instructions (llama3_json: 489 vs 411 per byte).
+ * heap, and where the collections fell moved the same pipeline's count by -10% to +20% (llama3_json:
+ * 489 under tsx, 411 bundled).
  *
  *     npm run bench:instructions [-- --formats hermes,qwen3_xml]
  *
@@ -22,7 +23,9 @@
  * fourth passes, and counting from the first pass put that compilation into the count (a third of
  * hermes' count in session 4's numbers). The same code gives the same count to within
  * 0.1% on a busy or an idle machine, so it settles A/B comparisons that timings on this shared VM
- * cannot (they move 2-4x between runs). It needs valgrind (Debian's `valgrind` package).
+ * cannot (they move 2-4x between runs), down to about 5%: below that, a change can move where garbage
+ * collections and late compilations fall by as much as it moves the code's own cost (BENCHMARKS.md,
+ * session 6). It needs valgrind (Debian's `valgrind` package).
  */
 import { execFile, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';

@@ -4,8 +4,8 @@
 // (ASCII codes in a byte array, decoded at once); each id is a slice of it. Drawing and formatting
 // bytes per id cost 0.5–0.7 µs here (a string per byte pair, joined); then about 0.13 µs. Each byte's
 // two hex digits are one 16-bit store from a 256-entry table (written through a byte view, so it holds
-// for either byte order): the block's loop was still most of a function call's item cost in the
-// writer, about 2,000 instructions for its two ids (bench/parsers.ts, BENCHMARKS.md).
+// for either byte order): the block's loop, at two stores per byte, was about a third of what the
+// writer spends opening and closing a function call (its two ids; bench/parsers.ts, BENCHMARKS.md).
 const BLOCK = 4096;
 const HEX = new TextEncoder().encode('0123456789abcdef');
 const PAIRS = new Uint16Array(256);
@@ -25,8 +25,8 @@ let used = 0;
 
 /**
  * The loop alone in a function: when V8 compiles a function in the middle of a hot loop (on-stack
- * replacement), code after the loop that has not run yet has no type feedback, and it deoptimized on
- * every refill (`ascii.decode`, 35 times per 0.25 MB of pythonic), recompiling each time.
+ * replacement), code after the loop that has not run yet has no type feedback: with `ascii.decode`
+ * after the loop, the function deoptimized on every refill and was compiled again each time.
  */
 function toHex(src: Uint8Array, dst: Uint16Array, pairs: Uint16Array): void {
   for (let i = 0; i < src.length; i++) dst[i] = pairs[src[i]];
