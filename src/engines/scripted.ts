@@ -98,7 +98,8 @@ export function scriptedEngine(options: ScriptedEngineOptions): Engine {
       const inputTokens = pseudoTokenize(request.prompt).length;
       const stops = (sampling.stop ?? []).filter((s) => s.length > 0);
       let produced = 0;
-      let text = '';
+      const longestStop = Math.max(0, ...stops.map((s) => s.length));
+      let tail = '';
       const started = Date.now();
       let firstAt = 0;
       const finish = (reason: 'stop' | 'length' | 'abort'): EngineEvent => {
@@ -132,9 +133,10 @@ export function scriptedEngine(options: ScriptedEngineOptions): Engine {
         produced++;
         if (produced === 1) firstAt = Date.now();
         if (stops.length > 0) {
-          // Stop before a stop string: emit only the text that precedes it.
-          const before = text.length;
-          text += token;
+          // Stop before a stop string: emit only the text that precedes it. `tail` keeps just enough
+          // earlier text for a stop string that began in an earlier token.
+          const before = tail.length;
+          const text = tail + token;
           let cut = -1;
           for (const s of stops) {
             const at = text.indexOf(s, Math.max(0, before - s.length + 1));
@@ -145,6 +147,7 @@ export function scriptedEngine(options: ScriptedEngineOptions): Engine {
             yield finish('stop');
             return;
           }
+          tail = text.slice(Math.max(0, text.length - longestStop + 1));
         }
         yield { type: 'chunk', text: token };
       }

@@ -109,6 +109,21 @@ describe('transformersEngine (stories260K on onnxruntime-node)', () => {
     expect(finish.outputTokens).toBeLessThan(12);
   });
 
+  it('stop strings across tokens: a held-back prefix that never completes is released; the earliest stop wins', async () => {
+    // ' little' may begin ' little boy': held back, then released when ' girl' follows.
+    const never = await collect(engine.generate(request({ stop: [' little boy'] })));
+    expect(textOf(never.chunks)).toBe(REFERENCE_TEXT);
+    expect(never.finish.reason).toBe('length');
+    // A stop string spanning several tokens.
+    const spanning = await collect(engine.generate(request({ stop: ['girl named Lily'] })));
+    expect(textOf(spanning.chunks)).toBe(', there was a little ');
+    expect(spanning.finish.reason).toBe('stop');
+    // Two stop strings: the output ends before the one that occurs first.
+    const two = await collect(engine.generate(request({ stop: [' park', 'She loved'] })));
+    expect(textOf(two.chunks)).toBe(', there was a little girl named Lily. ');
+    expect(two.finish.reason).toBe('stop');
+  });
+
   it('abort after a few tokens stops within one token; the engine then serves another request', async () => {
     const controller = new AbortController();
     const chunks: EngineChunk[] = [];
