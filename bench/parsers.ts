@@ -20,12 +20,14 @@
  * INSTR_WARMUP passes over the transcript and once with INSTR_WARMUP + INSTR_PASSES; the difference per
  * pass and byte is the steady-state cost, without start-up or JIT warm-up. The warm-up matters: V8 still
  * optimizes functions that run once per call (call start and end, item close) during the second to
- * fourth passes, and counting from the first pass put that compilation into the count (a third of
- * hermes' count in session 4's numbers). The same code gives the same count to within
- * 0.1% on a busy or an idle machine, so it settles A/B comparisons that timings on this shared VM
- * cannot (they move 2-4x between runs), down to about 5%: below that, a change can move where garbage
- * collections and late compilations fall by as much as it moves the code's own cost (BENCHMARKS.md,
- * session 6). It needs valgrind (Debian's `valgrind` package).
+ * eighth passes, and a window that holds one of those compilations (5-10 ms each for the writer's item
+ * functions) or a full garbage collection counts it: the same code counted 402, 476 and 386 per byte in
+ * passes 5-8, 9-12 and 13-16 (llama3_json, session 7). So 8 passes are counted after 8 of warm-up.
+ * The same code gives the same count to within 0.1% on a busy or an idle machine, so it settles A/B
+ * comparisons that timings on this shared VM cannot (they move 2-4x between runs), down to about 5-10%:
+ * below that, where the collections and late compilations fall moves a count as much as the code's own
+ * cost (BENCHMARKS.md, sessions 6 and 7); compare the JIT code's own share (a callgrind profile) for
+ * smaller changes. It needs valgrind (Debian's `valgrind` package).
  */
 import { execFile, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
@@ -44,8 +46,8 @@ const TARGET_BYTES = Math.round(arg('mb', 1) * 1024 * 1024);
 const CHUNK = 4;
 const ONLY = process.argv.includes('--formats') ? process.argv[process.argv.indexOf('--formats') + 1].split(',') : null;
 /** Passes over the transcript before counting (JIT warm-up), passes counted, and the transcript's size in MB. */
-const INSTR_WARMUP = 4;
-const INSTR_PASSES = 4;
+const INSTR_WARMUP = 8;
+const INSTR_PASSES = 8;
 const INSTR_MB = 0.25;
 
 const PROSE =
