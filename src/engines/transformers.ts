@@ -432,7 +432,7 @@ export function transformersEngine(options: TransformersEngineOptions): Transfor
     // Decoded text not emitted yet: what the last token added, plus a held-back suffix that may still
     // become a stop string (so never more than a stop string's length of older text). Only this is
     // searched and sliced: keeping the whole output in one growing string made every token flatten and
-    // copy all of it (32k tokens: 5 s of copying, measured in Node).
+    // copy all of it (32k tokens: about 4 s of copying in Node; BENCHMARKS.md, session 7).
     let pending = '';
     let heldIds: number[] = [];
 
