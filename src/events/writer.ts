@@ -13,6 +13,7 @@ import type {
   ResponseUsage,
 } from 'openai/resources/responses/responses';
 import { newId } from '../protocol/ids.ts';
+import { isJsonObjectText } from './json-object.ts';
 import type { OutputDelta } from '../parsers/types.ts';
 
 /**
@@ -107,15 +108,6 @@ export function toUsage(u: Usage): ResponseUsage {
     output_tokens_details: { reasoning_tokens: u.reasoningTokens ?? 0 },
     total_tokens: u.inputTokens + u.outputTokens,
   };
-}
-
-function isJsonObject(text: string): boolean {
-  try {
-    const v: unknown = JSON.parse(text);
-    return typeof v === 'object' && v !== null && !Array.isArray(v);
-  } catch {
-    return false;
-  }
 }
 
 const clip = (s: string) => (s.length > 200 ? `${s.slice(0, 200)}…` : s);
@@ -222,7 +214,7 @@ export class EventWriter {
         const args = textOf(item);
         // Never pass broken arguments off as a good call: the response fails, the item keeps them.
         const problem =
-          args !== '' && !isJsonObject(args)
+          args !== '' && !isJsonObjectText(args)
             ? `The model wrote arguments for '${item.name}' that are not a JSON object: ${clip(args)}`
             : this.validateArguments?.(item.name, args);
         if (problem) {
