@@ -348,7 +348,7 @@ async function bundleSelf(): Promise<string> {
     packages: 'external',
     // As `vite build` ships the worker: esbuild's syntax minification, which among other things puts
     // module-level constants in place. Node 20's V8 loads an unreplaced one from the module's context
-    // (and checks its type) at each use, which cost llama3_json 4% of its instructions (BENCHMARKS.md
+    // (and checks its type) at each use: llama3_json counted 5-8% more instructions unminified (BENCHMARKS.md
     // session 8). Names are kept, for profiles.
     minifySyntax: true,
     logLevel: 'warning',

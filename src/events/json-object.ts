@@ -4,17 +4,15 @@
  * `+`, bare `.` or hex)? The event writer asks this of every function call's arguments before it lets
  * the call out as completed.
  *
- * It checks the text's UTF-8 bytes, which `TextEncoder.encodeInto` writes into a scratch buffer in one
- * native call. The verdict is the same as on the UTF-16 text: every character the grammar names is
- * ASCII, and anything else (a lone surrogate too, which becomes U+FFFD) is allowed inside strings and
- * nowhere else. A zero byte after the text stops every scan, as the end of the text would.
- *
- * Measured (callgrind, Node 20, BENCHMARKS.md session 8): `JSON.parse` builds the whole value only to
- * throw it away; a loop of `charCodeAt` over the text cost 25-60 instructions per character, because
- * each call checks how the string is stored; encoding once and reading bytes costs about 5 per byte
- * plus about 400 for the call. test/events/json-object.test.ts holds it to `JSON.parse` on generated
- * and mutated JSON.
+ * A check that builds nothing, where `JSON.parse` builds the whole value to throw it away. Counted with
+ * callgrind (Node 20, minified bundle, BENCHMARKS.md session 8) on the parser bench's weather arguments
+ * (134 characters: nested object, array, escapes): 6.2k instructions against 10.0k; on 13 numeric
+ * members 5.6k against 9.0k. (`JSON.parse` wins on one long plain string, 3.1k against 4.3k for 126
+ * characters, which arguments rarely are.) Reading UTF-8 bytes from `TextEncoder.encodeInto` instead of
+ * `charCodeAt` was tried: 8% fewer on the weather arguments, more on the string, not worth a buffer.
+ * test/events/json-object.test.ts holds it to `JSON.parse` on generated and mutated JSON.
  */
+
 const TAB = 0x09;
 const LF = 0x0a;
 const CR = 0x0d;
@@ -33,22 +31,14 @@ const RBRACK = 0x5d;
 const LBRACE = 0x7b;
 const RBRACE = 0x7d;
 
-const encoder = new TextEncoder();
-/** Scratch buffer for the encoded text, grown as needed up to MAX_KEPT bytes (larger texts get their own). */
-let scratch = new Uint8Array(4096);
-const MAX_KEPT = 1 << 20;
-
-// Every loop is bounded by the text's length `n` as well as stopped by the zero byte at `b[n]`: without
-// the bound, TurboFan compiled each read to allow for running off the array, and a loop over a string's
-// bytes cost 28 instructions a byte instead of 8.
-
-/** Index of the first byte at or after `i` that is not JSON whitespace (at most `n`). */
-function skipWs(b: Uint8Array, i: number, n: number): number {
-  for (; i < n; i++) {
-    const c = b[i];
-    if (c !== SPACE && c !== LF && c !== CR && c !== TAB) return i;
+function skipWs(s: string, i: number): number {
+  const n = s.length;
+  while (i < n) {
+    const c = s.charCodeAt(i);
+    if (c !== SPACE && c !== LF && c !== CR && c !== TAB) break;
+    i++;
   }
-  return n;
+  return i;
 }
 
 const isDigit = (c: number) => c >= ZERO && c <= NINE;
@@ -57,17 +47,18 @@ function isHex(c: number): boolean {
   return (c >= ZERO && c <= NINE) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
 }
 
-/** `b[i]` is the opening quote: the index after the closing quote, or -1. */
-function scanString(b: Uint8Array, i: number, n: number): number {
+/** `s[i]` is the opening quote: the index after the closing quote, or -1. */
+function scanString(s: string, i: number): number {
+  const n = s.length;
   for (i++; i < n; i++) {
-    const c = b[i];
+    const c = s.charCodeAt(i);
     if (c === QUOTE) return i + 1;
-    if (c < SPACE) return -1; // (the zero byte at the end too)
+    if (c < SPACE) return -1;
     if (c === BSLASH) {
-      const e = b[++i];
+      const e = s.charCodeAt(++i); // NaN past the end: no case matches
       if (e === 0x75) {
-        // \uXXXX (each check fails at the zero byte, so no read goes further)
-        if (!(isHex(b[i + 1]) && isHex(b[i + 2]) && isHex(b[i + 3]) && isHex(b[i + 4]))) return -1;
+        // \uXXXX
+        if (!(isHex(s.charCodeAt(i + 1)) && isHex(s.charCodeAt(i + 2)) && isHex(s.charCodeAt(i + 3)) && isHex(s.charCodeAt(i + 4)))) return -1;
         i += 4;
       } else if (!(e === QUOTE || e === BSLASH || e === 0x2f || e === 0x62 || e === 0x66 || e === 0x6e || e === 0x72 || e === 0x74)) {
         return -1;
@@ -77,39 +68,29 @@ function scanString(b: Uint8Array, i: number, n: number): number {
   return -1;
 }
 
-/** `b[i]` starts a number (a digit or '-'): the index after it, or -1. */
-function scanNumber(b: Uint8Array, i: number, n: number): number {
-  if (b[i] === MINUS) i++;
-  let c = b[i];
+/** `s[i]` starts a number (a digit or '-'): the index after it, or -1. */
+function scanNumber(s: string, i: number): number {
+  if (s.charCodeAt(i) === MINUS) i++;
+  let c = s.charCodeAt(i);
   if (c === ZERO) i++;
-  else if (isDigit(c)) i = digits(b, i + 1, n);
+  else if (isDigit(c)) while (isDigit(s.charCodeAt(++i)));
   else return -1;
-  if (b[i] === DOT) {
-    if (!isDigit(b[++i])) return -1;
-    i = digits(b, i + 1, n);
+  if (s.charCodeAt(i) === DOT) {
+    if (!isDigit(s.charCodeAt(++i))) return -1;
+    while (isDigit(s.charCodeAt(++i)));
   }
-  c = b[i];
+  c = s.charCodeAt(i);
   if (c === 0x65 || c === 0x45) {
-    c = b[++i];
+    c = s.charCodeAt(++i);
     if (c === PLUS || c === MINUS) i++;
-    if (!isDigit(b[i])) return -1;
-    i = digits(b, i + 1, n);
+    if (!isDigit(s.charCodeAt(i))) return -1;
+    while (isDigit(s.charCodeAt(++i)));
   }
   return i;
 }
 
-/** Index of the first byte at or after `i` that is not a digit (at most `n`). */
-function digits(b: Uint8Array, i: number, n: number): number {
-  while (i < n && isDigit(b[i])) i++;
-  return i;
-}
-
-/** `b[i]` is the first letter of `true`, `false` or `null`: the index after the word, or -1. */
-function scanWord(b: Uint8Array, i: number): number {
-  const c = b[i];
-  if (c === 0x74) return b[i + 1] === 0x72 && b[i + 2] === 0x75 && b[i + 3] === 0x65 ? i + 4 : -1;
-  if (c === 0x66) return b[i + 1] === 0x61 && b[i + 2] === 0x6c && b[i + 3] === 0x73 && b[i + 4] === 0x65 ? i + 5 : -1;
-  return b[i + 1] === 0x75 && b[i + 2] === 0x6c && b[i + 3] === 0x6c ? i + 4 : -1;
+function scanWord(s: string, i: number, word: string): number {
+  return s.startsWith(word, i) ? i + word.length : -1;
 }
 
 /**
@@ -117,21 +98,10 @@ function scanWord(b: Uint8Array, i: number): number {
  * Iterative: the nesting depth is only limited by memory, as `JSON.parse`'s is by its stack.
  */
 export function isJsonObjectText(text: string): boolean {
-  // UTF-8 takes at most 3 bytes per UTF-16 code unit; one more for the zero byte.
-  const need = text.length * 3 + 1;
-  let b = scratch;
-  if (need > b.length) {
-    b = new Uint8Array(need);
-    if (need <= MAX_KEPT) scratch = b;
-  }
-  const n = encoder.encodeInto(text, b).written;
-  b[n] = 0;
-  return check(b, n);
-}
-
-function check(b: Uint8Array, n: number): boolean {
-  let i = skipWs(b, 0, n);
-  if (b[i] !== LBRACE) return false;
+  const s = text;
+  const n = s.length;
+  let i = skipWs(s, 0);
+  if (s.charCodeAt(i) !== LBRACE) return false;
   // Open containers, innermost last: true for an object, false for an array.
   const stack: boolean[] = [];
   let inObject = true;
@@ -139,20 +109,20 @@ function check(b: Uint8Array, n: number): boolean {
   // Just after a container's opening bracket: its close may come instead of a first member.
   let first = true;
   for (;;) {
-    i = skipWs(b, i, n);
-    const empty = first && b[i] === (inObject ? RBRACE : RBRACK);
+    i = skipWs(s, i);
+    const empty = first && s.charCodeAt(i) === (inObject ? RBRACE : RBRACK);
     first = false;
     if (!empty) {
       if (inObject) {
         // A member: "key" : value
-        if (b[i] !== QUOTE) return false;
-        i = scanString(b, i, n);
+        if (s.charCodeAt(i) !== QUOTE) return false;
+        i = scanString(s, i);
         if (i < 0) return false;
-        i = skipWs(b, i, n);
-        if (b[i] !== COLON) return false;
-        i = skipWs(b, i + 1, n);
+        i = skipWs(s, i);
+        if (s.charCodeAt(i) !== COLON) return false;
+        i = skipWs(s, i + 1);
       }
-      const c = b[i];
+      const c = s.charCodeAt(i);
       if (c === LBRACE || c === LBRACK) {
         stack.push(inObject);
         inObject = c === LBRACE;
@@ -160,23 +130,25 @@ function check(b: Uint8Array, n: number): boolean {
         i++;
         continue;
       }
-      if (c === QUOTE) i = scanString(b, i, n);
-      else if (c === MINUS || isDigit(c)) i = scanNumber(b, i, n);
-      else if (c === 0x74 || c === 0x66 || c === 0x6e) i = scanWord(b, i);
+      if (c === QUOTE) i = scanString(s, i);
+      else if (c === MINUS || isDigit(c)) i = scanNumber(s, i);
+      else if (c === 0x74) i = scanWord(s, i, 'true');
+      else if (c === 0x66) i = scanWord(s, i, 'false');
+      else if (c === 0x6e) i = scanWord(s, i, 'null');
       else return false;
       if (i < 0) return false;
     }
     // After a value (or at an empty container's close): ',' and the next member, or closes.
     for (;;) {
-      i = skipWs(b, i, n);
-      const d = b[i];
+      i = skipWs(s, i);
+      const d = s.charCodeAt(i);
       if (d === COMMA) {
         i++;
         break;
       }
       if (d !== (inObject ? RBRACE : RBRACK)) return false;
       i++;
-      if (stack.length === 0) return skipWs(b, i, n) === n;
+      if (stack.length === 0) return skipWs(s, i) === n;
       inObject = stack.pop() as boolean;
     }
   }

@@ -104,16 +104,15 @@ describe('isJsonObjectText', () => {
     expect(reference(text)).toBe(expected);
   });
 
-  it('never reads past the text into bytes of a longer text checked before', () => {
+  it('gives the same verdict after a longer text was checked (no state is kept)', () => {
     expect(isJsonObjectText('{"a": [1, 2, {"b": "c"}]}')).toBe(true);
     for (const cut of ['{"a": [1, 2, {"b": "c"}]', '{"a": [1, 2, {"b": "c"', '{"a": [1, 2, {"b": "', '{"a": tr', '{"a": "\\u00', '{"a": 1e']) {
       expect(isJsonObjectText(cut)).toBe(false);
     }
   });
 
-  it('takes texts larger than its scratch buffer (over a megabyte) and non-ASCII text', () => {
+  it('takes long and non-ASCII texts', () => {
     const big = JSON.stringify({ text: 'Zürich 東京 \ud83d\ude00 '.repeat(100_000), n: [1, 2, 3] });
-    expect(big.length * 3).toBeGreaterThan(1 << 20);
     expect(isJsonObjectText(big)).toBe(true);
     expect(isJsonObjectText(big.slice(0, -1))).toBe(false);
     expect(isJsonObjectText('{"é": 1}')).toBe(true);
