@@ -595,13 +595,16 @@ export class Qwen3XmlParser implements ToolCallParser, Prefillable {
 
   push(text: string): OutputDelta[] {
     if (text === '') return [];
-    if (this.carry === '' && text.indexOf('<') < 0) {
-      // Fast paths: plain text, and string value content.
+    // Fast paths: plain text, and string value content, when the chunk holds no '<'. The modes are
+    // checked first: the search costs about as much as reading the chunk, and in other modes `run`
+    // searches anyway.
+    if (this.carry === '') {
       if (this.mode === M_TEXT && !this.atBoundary && this.pos >= this.quietUntil) {
-        this.pos += text.length;
-        return [{ type: 'text', text }];
-      }
-      if (this.mode === M_VALUE && this.vKind === V_STR && !this.vFresh) {
+        if (text.indexOf('<') < 0) {
+          this.pos += text.length;
+          return [{ type: 'text', text }];
+        }
+      } else if (this.mode === M_VALUE && this.vKind === V_STR && !this.vFresh && text.indexOf('<') < 0) {
         this.pos += text.length;
         this.out = [];
         this.streamStr(text);
