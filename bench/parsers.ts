@@ -8,7 +8,8 @@
  *
  * With `--formats` only those run, and bench/results.json is left alone.
  *
- * The measuring runs in a child `node` on an esbuild bundle of this file (as the product ships: bundled),
+ * The measuring runs in a child `node` on an esbuild bundle of this file (as the product ships: bundled,
+ * with syntax minification; see `bundleSelf`),
  * not under tsx: with tsx's loader in the process, every full garbage collection also walked tsx's own
  * heap, and where the collections fell moved the same pipeline's count by -10% to +20% (llama3_json:
  * 489 under tsx, 411 bundled).

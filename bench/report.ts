@@ -312,7 +312,7 @@ function parsers(r: Results): string {
     : '';
   return (
     `Node ${d.node}, bench/parsers.ts: a ~1 MB transcript per format through the output parser and the event writer in ` +
-    `${d.chunk_chars}-character chunks, median of ${d.runs} (\`npm run bench:parsers\`${d.bundled ? '; measured in a plain `node` child on an esbuild bundle, not under tsx' : ''}). "Parser alone" runs the same chunks ` +
+    `${d.chunk_chars}-character chunks, median of ${d.runs} (\`npm run bench:parsers\`${d.bundled ? '; measured in a plain `node` child on an esbuild bundle with syntax minification, as `vite build` ships the worker, not under tsx' : ''}). "Parser alone" runs the same chunks ` +
     'through the parser only, alternated with the full runs; the difference is the event writer. The plain-text row has no ' +
     'tool-call format: one text event per chunk, the least any format can cost. ' +
     `The machine's speed during the run: ${d.loop_ns[0]} → ${d.loop_ns[1]} ns per iteration of a fixed integer loop ` +
