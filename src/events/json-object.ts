@@ -95,7 +95,7 @@ function scanWord(s: string, i: number, word: string): number {
 
 /**
  * True when `JSON.parse(text)` succeeds and gives a plain object (not an array, string, number, …).
- * Iterative: the nesting depth is only limited by memory, as `JSON.parse`'s is by its stack.
+ * Iterative, so deep nesting cannot overflow the stack.
  */
 export function isJsonObjectText(text: string): boolean {
   const s = text;
