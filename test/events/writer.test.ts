@@ -1,7 +1,8 @@
 /**
  * The event writer on its own: how `push` hands back events (a new array, or the caller's), and that an
  * item's text survives the way it is accumulated (a short rope moved onto the item every 64 deltas) for
- * any number and mix of deltas: the `.done` event and the final item carry exactly what the deltas said.
+ * any number and mix of deltas: the `.done` event and the final item carry exactly what the deltas said;
+ * and that a call whose complete arguments are not a JSON object fails the response instead of completing.
  */
 import fc from 'fast-check';
 import type { ResponseStreamEvent } from 'openai/resources/responses/responses';
@@ -108,4 +109,40 @@ describe('item text across any number of deltas', () => {
       { numRuns: 60 },
     );
   });
+});
+
+describe("EventWriter: a call's complete arguments must be a JSON object", () => {
+  /** The events of one call with `args` in 3-character deltas, then a normal stop. */
+  function call(args: string): ResponseStreamEvent[] {
+    const deltas: OutputDelta[] = [{ type: 'call_start', name: 'get_weather' }];
+    for (let i = 0; i < args.length; i += 3) deltas.push({ type: 'call_args', text: args.slice(i, i + 3) });
+    deltas.push({ type: 'call_end' });
+    // As the service does: once the writer has ended the response (failed), nothing more is written.
+    const writer = new EventWriter(INITIAL);
+    const events = writer.start();
+    for (const d of deltas) events.push(...writer.push(d));
+    if (!writer.ended) events.push(...writer.finish('stop', USAGE));
+    return events;
+  }
+
+  it.each(['{"city": "Paris", "days": [1, 2]}', ' { } ', '{"a": "\\u00e9", "b": -1.5e3, "c": null}'])('%j: the call completes', (args) => {
+    const events = call(args);
+    expect(ofType(events, 'response.function_call_arguments.done')[0].arguments).toBe(args);
+    expect(events.at(-1)?.type).toBe('response.completed');
+  });
+
+  it.each(['[1, 2]', '"Paris"', '{"city": "Paris",}', '{"city": Paris}', '{"city": "Paris"} {}', '{"city": "Paris"'])(
+    '%j: error + response.failed (tool_arguments_invalid), the item keeps what the model wrote',
+    (args) => {
+      const events = call(args);
+      expect(events.map((e) => e.type).slice(-2)).toEqual(['error', 'response.failed']);
+      // (the wire shape nests code and message under `error`: responses-protocol.md §6)
+      const { error } = ofType(events, 'error')[0] as unknown as { error: { code: string; message: string } };
+      expect(error.code).toBe('tool_arguments_invalid');
+      expect(error.message).toContain("'get_weather'");
+      expect(ofType(events, 'response.function_call_arguments.done').map((e) => e.arguments)).toEqual([args]);
+      const failed = ofType(events, 'response.failed')[0].response;
+      expect(failed.output).toEqual([expect.objectContaining({ type: 'function_call', status: 'incomplete', arguments: args })]);
+    },
+  );
 });
