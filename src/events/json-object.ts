@@ -12,10 +12,8 @@
  * `charCodeAt` was tried: 8% fewer on the weather arguments, more on the string, not worth a buffer.
  * test/events/json-object.test.ts holds it to `JSON.parse` on generated and mutated JSON.
  */
+import { isDigit, isHex, isWs } from '../parsers/chars.ts';
 
-const TAB = 0x09;
-const LF = 0x0a;
-const CR = 0x0d;
 const SPACE = 0x20;
 const QUOTE = 0x22;
 const PLUS = 0x2b;
@@ -23,7 +21,6 @@ const COMMA = 0x2c;
 const MINUS = 0x2d;
 const DOT = 0x2e;
 const ZERO = 0x30;
-const NINE = 0x39;
 const COLON = 0x3a;
 const LBRACK = 0x5b;
 const BSLASH = 0x5c;
@@ -33,18 +30,8 @@ const RBRACE = 0x7d;
 
 function skipWs(s: string, i: number): number {
   const n = s.length;
-  while (i < n) {
-    const c = s.charCodeAt(i);
-    if (c !== SPACE && c !== LF && c !== CR && c !== TAB) break;
-    i++;
-  }
+  while (i < n && isWs(s.charCodeAt(i))) i++;
   return i;
-}
-
-const isDigit = (c: number) => c >= ZERO && c <= NINE;
-
-function isHex(c: number): boolean {
-  return (c >= ZERO && c <= NINE) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
 }
 
 /** `s[i]` is the opening quote: the index after the closing quote, or -1. */
@@ -97,8 +84,7 @@ function scanWord(s: string, i: number, word: string): number {
  * True when `JSON.parse(text)` succeeds and gives a plain object (not an array, string, number, …).
  * Iterative, so deep nesting cannot overflow the stack.
  */
-export function isJsonObjectText(text: string): boolean {
-  const s = text;
+export function isJsonObjectText(s: string): boolean {
   const n = s.length;
   let i = skipWs(s, 0);
   if (s.charCodeAt(i) !== LBRACE) return false;

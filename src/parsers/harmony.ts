@@ -54,6 +54,7 @@
  */
 import type { Prefillable } from './scanner.ts';
 import type { OutputDelta, OutputParser, ToolFormatOptions, ToolFormatSpec } from './types.ts';
+import { isWs } from './chars.ts';
 
 /** The special tokens the parser recognises in the text. */
 export const HARMONY_TOKENS = [
@@ -99,10 +100,6 @@ const MAX_PRE = 256;
 export const MAX_HEADER = 1024;
 
 const FUNCTIONS = 'functions.';
-
-function isWs(c: number): boolean {
-  return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
-}
 
 function isBlank(s: string): boolean {
   for (let k = 0; k < s.length; k++) if (!isWs(s.charCodeAt(k))) return false;

@@ -53,6 +53,7 @@
  */
 import type { Prefillable } from './scanner.ts';
 import type { OutputDelta, ToolCallParser, ToolFormatOptions, ToolFormatSpec } from './types.ts';
+import { isDigit, isHex, isWs } from './chars.ts';
 
 const START_MARKERS = ['<|python_start|>', '<|tool_call_start|>'] as const;
 const END_MARKERS = ['<|python_end|>', '<|tool_call_end|>'] as const;
@@ -103,7 +104,6 @@ const F_DICT = 3;
 const TAB = 0x09;
 const LF = 0x0a;
 const CR = 0x0d;
-const SPACE = 0x20;
 const DQUOTE = 0x22;
 const SQUOTE = 0x27;
 const LPAREN = 0x28;
@@ -123,14 +123,8 @@ const UNDERSCORE = 0x5f;
 const LBRACE = 0x7b;
 const RBRACE = 0x7d;
 
-function isWs(c: number): boolean {
-  return c === SPACE || c === LF || c === CR || c === TAB;
-}
 function isLetter(c: number): boolean {
   return (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a);
-}
-function isDigit(c: number): boolean {
-  return c >= 0x30 && c <= 0x39;
 }
 function isIdentStart(c: number): boolean {
   return isLetter(c) || c === UNDERSCORE;
@@ -145,9 +139,6 @@ function isNameChar(c: number): boolean {
 /** Characters a number or a bare literal (True, None, a string prefix) is made of. */
 function isScalarChar(c: number): boolean {
   return isIdentChar(c) || c === DOT || c === PLUS || c === MINUS;
-}
-function isHex(c: number): boolean {
-  return isDigit(c) || (c >= 0x61 && c <= 0x66) || (c >= 0x41 && c <= 0x46);
 }
 function isAllWs(s: string): boolean {
   for (let k = 0; k < s.length; k++) if (!isWs(s.charCodeAt(k))) return false;

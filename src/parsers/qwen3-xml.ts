@@ -65,6 +65,7 @@
  */
 import type { Prefillable } from './scanner.ts';
 import type { OutputDelta, ToolCallParser, ToolFormatOptions, ToolFormatSpec } from './types.ts';
+import { isWs } from './chars.ts';
 
 const TOOL_CALL = '<tool_call>';
 const TOOL_CALL_END = '</tool_call>';
@@ -127,10 +128,6 @@ interface ParamType {
 }
 
 const AUTO: ParamType = { conv: 'auto', nullable: false };
-
-function isWs(c: number): boolean {
-  return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
-}
 
 /** Characters that can't be in a function name (besides the closing `>`). */
 function isNameBreak(c: number): boolean {

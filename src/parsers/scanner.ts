@@ -31,6 +31,7 @@
  * partial marker (a few characters), so each input character is looked at a bounded number of times.
  */
 import type { OutputDelta, ToolCallParser } from './types.ts';
+import { isWs } from './chars.ts';
 
 export interface JsonCallScannerConfig {
   /** Markers that open a block of calls, e.g. `['<tool_call>']`. Non-empty strings. */
@@ -131,10 +132,6 @@ const BAL_PARTIAL = 3; // a possible marker at the end of the input: carried ove
 const NONE = 0;
 const FULL = 1;
 const PARTIAL = 2;
-
-function isWs(c: number): boolean {
-  return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
-}
 
 /** Characters a JSON literal (and sloppy Python-ish ones: True, None) can be made of. */
 function isLiteralChar(c: number): boolean {

@@ -13,15 +13,12 @@
  */
 import { heldSuffixStart, prefillInto } from './scanner.ts';
 import type { OutputDelta, OutputParser, ToolCallParser } from './types.ts';
+import { isWs } from './chars.ts';
 
 const S_START = 0; // nothing but whitespace read yet
 const S_REASONING = 1;
 const S_AFTER = 2; // after the close tag, skipping whitespace
 const S_TEXT = 3; // everything goes to the inner parser
-
-function isWs(c: number): boolean {
-  return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
-}
 
 export interface ThinkTags {
   open: string;

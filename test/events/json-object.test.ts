@@ -104,7 +104,7 @@ describe('isJsonObjectText', () => {
     expect(reference(text)).toBe(expected);
   });
 
-  it('gives the same verdict after a longer text was checked (no state is kept)', () => {
+  it('a text cut off anywhere inside the object is not one', () => {
     expect(isJsonObjectText('{"a": [1, 2, {"b": "c"}]}')).toBe(true);
     for (const cut of ['{"a": [1, 2, {"b": "c"}]', '{"a": [1, 2, {"b": "c"', '{"a": [1, 2, {"b": "', '{"a": tr', '{"a": "\\u00', '{"a": 1e']) {
       expect(isJsonObjectText(cut)).toBe(false);
