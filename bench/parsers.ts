@@ -35,7 +35,7 @@ import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { EventWriter, type WireResponse } from '../src/events/writer.ts';
-import { createOutputParser } from '../src/parsers/index.ts';
+import { createOutputParser, type DeltaSink, type OutputParser } from '../src/parsers/index.ts';
 import { writeReport } from './report.ts';
 
 const arg = (name: string, fallback: number) => {
@@ -162,34 +162,66 @@ function once(format: string, chunks: string[]): { seconds: number; events: numb
   const writer = new EventWriter(INITIAL);
   let events = 0;
   const t0 = performance.now();
-  // As the service does it (src/service/generation.ts): one batch of events per engine chunk, the
-  // first delta's array from the writer, the others' events appended to it.
-  for (let i = 0; i < chunks.length; i++) {
-    const deltas = parser.push(chunks[i]);
-    if (deltas.length === 0) continue;
-    let batch = writer.push(deltas[0]);
-    for (let j = 1; j < deltas.length; j++) batch = writer.push(deltas[j], batch);
-    events += batch.length;
-  }
-  for (const d of parser.end()) events += writer.push(d).length;
+  events += feed(parser, writer, chunks);
+  parser.endTo(writer);
   events += writer.finish('stop', { inputTokens: 0, outputTokens: chunks.length }).length;
   const seconds = (performance.now() - t0) / 1000;
   if (format !== 'none' && writer.ended && !writer.completedCalls) throw new Error(`${format}: the transcript produced no calls`);
   return { seconds, events, calls: writer.completedCalls };
 }
 
+/**
+ * As the service does it (src/service/generation.ts): the parser writes into the writer, which hands
+ * over one batch of events per engine chunk. A function of its own: TurboFan compiles the loop while it
+ * runs (on-stack replacement), and inside `once` the code after the loop (`endTo`, `finish`) had no type
+ * feedback yet, so that compiled loop deoptimized at its exit once per pass (`--trace-deopt`; the count
+ * did not move, but the pass should not depend on it).
+ */
+function feed(parser: OutputParser, writer: EventWriter, chunks: string[]): number {
+  let events = 0;
+  for (let i = 0; i < chunks.length; i++) {
+    parser.pushTo(chunks[i], writer);
+    const batch = writer.drain();
+    if (batch !== null) events += batch.length;
+  }
+  return events;
+}
+
+/** Counts what a parser writes and keeps the last string (the parser alone, with no writer behind it). */
+class CountingSink implements DeltaSink {
+  deltas = 0;
+  last = '';
+  text(t: string) {
+    this.deltas++;
+    this.last = t;
+  }
+  reasoning(t: string) {
+    this.deltas++;
+    this.last = t;
+  }
+  callArgs(t: string) {
+    this.deltas++;
+    this.last = t;
+  }
+  callStart(name: string) {
+    this.deltas++;
+    this.last = name;
+  }
+  callEnd() {
+    this.deltas++;
+  }
+}
+
 /** The parser alone, same chunks: its deltas are counted and dropped (the decomposition's first part). */
 let keep: unknown;
 function parserOnly(format: string, chunks: string[]): number {
   const parser = createOutputParser({ toolFormat: format, reasoningFormat: reasoningOf(format) });
-  let deltas = 0;
+  const sink = new CountingSink();
   const t0 = performance.now();
-  for (let i = 0; i < chunks.length; i++) {
-    const out = parser.push(chunks[i]);
-    deltas += out.length;
-    keep = out;
-  }
-  deltas += parser.end().length;
+  for (let i = 0; i < chunks.length; i++) parser.pushTo(chunks[i], sink);
+  parser.endTo(sink);
+  const deltas = sink.deltas;
+  keep = sink.last;
   const seconds = (performance.now() - t0) / 1000;
   if (deltas === 0) throw new Error(`${format}: no deltas`);
   return seconds;

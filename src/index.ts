@@ -19,7 +19,7 @@ export { ResponsesError } from './protocol/errors.ts';
 export { parseCreateRequest } from './protocol/request.ts';
 export type { CreateRequest } from './protocol/request.ts';
 export { createOutputParser, detectToolFormat, detectReasoningFormat, registerToolFormat, toolFormatNames, getToolFormat } from './parsers/index.ts';
-export type { OutputDelta, OutputParser, ParserOptions, ToolCallParser, ToolFormatSpec } from './parsers/types.ts';
+export type { DeltaSink, OutputDelta, OutputParser, ParserOptions, ToolCallParser, ToolFormatSpec } from './parsers/types.ts';
 export { EventWriter } from './events/writer.ts';
 export { encodeSseEvent, SSE_CONTENT_TYPE } from './events/sse.ts';
 export { ChatTemplate, CHATML_TOOLS_TEMPLATE } from './prompt/chat.ts';

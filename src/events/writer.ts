@@ -14,7 +14,7 @@ import type {
 } from 'openai/resources/responses/responses';
 import { newId } from '../protocol/ids.ts';
 import { isJsonObjectText } from './json-object.ts';
-import type { OutputDelta } from '../parsers/types.ts';
+import type { DeltaSink, OutputDelta } from '../parsers/types.ts';
 
 /**
  * The Response object as it goes on the wire: `output_text` is computed by the SDKs, not sent;
@@ -115,8 +115,31 @@ const clip = (s: string) => (s.length > 200 ? `${s.slice(0, 200)}…` : s);
 const asResponse = (r: WireResponse) => r as unknown as Response;
 const asEvent = (e: unknown) => e as ResponseStreamEvent;
 
-export class EventWriter {
+export interface EventWriterOptions {
+  /** Checks a call's complete arguments (strict tools); a message fails the response. */
+  validateArguments?: (name: string, args: string) => string | null;
+  /**
+   * Stop taking deltas once this many calls completed (`parallel_tool_calls: false`, `max_tool_calls`):
+   * what the parser writes after that is dropped. Default: no limit.
+   */
+  callLimit?: number;
+  /** Drop text deltas (a forced call: `tool_choice` required or named makes no message item). */
+  dropText?: boolean;
+}
+
+/**
+ * Writes the events of a response. It is the parser's `DeltaSink`: each delta becomes its events at
+ * once and they collect in a batch that `drain()` hands over (one batch per engine chunk). Deltas that
+ * arrive after the terminal event, or after `callLimit` calls completed, are dropped.
+ */
+export class EventWriter implements DeltaSink {
   private seq = 0;
+  /** Events written since the last `drain()`; null when there are none. */
+  private batch: ResponseStreamEvent[] | null = null;
+  private reasoningWrites_ = 0;
+  private readonly callLimit: number;
+  private readonly dropText: boolean;
+  private readonly validateArguments?: (name: string, args: string) => string | null;
   private open: OpenItem | null = null;
   /** Whitespace that would start a new message: held until real text follows (whitespace-only text is dropped). */
   private pendingSpace = '';
@@ -127,15 +150,12 @@ export class EventWriter {
   private completedCalls_ = 0;
   private readonly base: WireResponse;
 
-  /**
-   * `initial`: the response object with the request echo (status, output and usage are set here).
-   * `validateArguments`: checks a call's complete arguments (strict tools); a message fails the response.
-   */
-  constructor(
-    initial: WireResponse,
-    private readonly validateArguments?: (name: string, args: string) => string | null,
-  ) {
+  /** `initial`: the response object with the request echo (status, output and usage are set here). */
+  constructor(initial: WireResponse, opts: EventWriterOptions = {}) {
     this.base = { ...initial, status: 'in_progress', output: [], usage: null, error: null, incomplete_details: null };
+    this.validateArguments = opts.validateArguments;
+    this.callLimit = opts.callLimit ?? Infinity;
+    this.dropText = opts.dropText === true;
   }
 
   get responseId(): string {
@@ -152,6 +172,18 @@ export class EventWriter {
     return this.ended_;
   }
 
+  /** How many reasoning deltas were written to it so far (dropped ones included): to count reasoning tokens. */
+  get reasoningWrites(): number {
+    return this.reasoningWrites_;
+  }
+
+  /** The events written since the last call, in order; null if there are none. */
+  drain(): ResponseStreamEvent[] | null {
+    const b = this.batch;
+    this.batch = null;
+    return b !== null && b.length > 0 ? b : null;
+  }
+
   /** `response.created` and `response.in_progress`. */
   start(): ResponseStreamEvent[] {
     return [
@@ -160,27 +192,83 @@ export class EventWriter {
     ];
   }
 
+  // DeltaSink: the hot path is a non-empty delta that continues the open item (one per token); it
+  // makes one event, built as a literal, and a new batch is a one-element literal (a third of the
+  // cost of an empty array grown by a store).
+
+  text(text: string): void {
+    const item = this.open;
+    if (item !== null && item.kind === 'message' && text !== '') this.add(this.textDelta(item, text));
+    else this.slow({ type: 'text', text });
+  }
+
+  reasoning(text: string): void {
+    this.reasoningWrites_++;
+    const item = this.open;
+    if (item !== null && item.kind === 'reasoning' && text !== '') this.add(this.reasoningDelta(item, text));
+    else this.slow({ type: 'reasoning', text });
+  }
+
+  callArgs(text: string): void {
+    const item = this.open;
+    if (item !== null && item.kind === 'call' && text !== '') this.add(this.argsDelta(item, text));
+    else this.slow({ type: 'call_args', text });
+  }
+
+  callStart(name: string): void {
+    this.slow({ type: 'call_start', name });
+  }
+
+  callEnd(): void {
+    this.slow({ type: 'call_end' });
+  }
+
   /**
-   * Writes the events for one delta; they are appended to `out`, which is returned. Without `out` a new
-   * array is returned: a one-element literal when the delta makes one event (the usual text, reasoning
-   * or argument delta), which costs a third of an empty array grown by `push`.
+   * Writes the events of one delta and returns them (with the events written since the last `drain`
+   * in front), appended to `out` if it is given. Throws after the terminal event.
    */
   push(delta: OutputDelta, out?: ResponseStreamEvent[]): ResponseStreamEvent[] {
     if (this.ended_) throw new Error('EventWriter: push after the terminal event');
-    const item = this.open;
-    // The hot path, one delta per token: more of the item being written, one event, built as a literal.
-    if (item !== null && delta.type !== 'call_start' && delta.type !== 'call_end' && delta.text !== '') {
-      let ev: ResponseStreamEvent | null = null;
-      if (delta.type === 'text' && item.kind === 'message') ev = this.textDelta(item, delta.text);
-      else if (delta.type === 'reasoning' && item.kind === 'reasoning') ev = this.reasoningDelta(item, delta.text);
-      else if (delta.type === 'call_args' && item.kind === 'call') ev = this.argsDelta(item, delta.text);
-      if (ev !== null) {
-        if (out === undefined) return [ev];
-        out.push(ev);
-        return out;
-      }
+    switch (delta.type) {
+      case 'text':
+        this.text(delta.text);
+        break;
+      case 'reasoning':
+        this.reasoning(delta.text);
+        break;
+      case 'call_args':
+        this.callArgs(delta.text);
+        break;
+      case 'call_start':
+        this.callStart(delta.name);
+        break;
+      default:
+        this.callEnd();
     }
-    return this.pushSlow(delta, out ?? []);
+    const events = this.drain() ?? [];
+    if (out === undefined) return events;
+    for (const e of events) append(out, e);
+    return out;
+  }
+
+  private add(ev: ResponseStreamEvent): void {
+    const b = this.batch;
+    if (b === null) this.batch = [ev];
+    else append(b, ev);
+  }
+
+  /** The batch to append to (created if there is none). */
+  private out(): ResponseStreamEvent[] {
+    let b = this.batch;
+    if (b === null) this.batch = b = [];
+    return b;
+  }
+
+  /** A delta the hot path does not take: dropped, opening an item, closing a call, or a misuse. */
+  private slow(delta: OutputDelta): void {
+    if (this.ended_ || this.completedCalls_ >= this.callLimit) return;
+    if (delta.type === 'text' && this.dropText) return;
+    this.pushSlow(delta, this.out());
   }
 
   /** Everything but a non-empty delta that continues the open item (which `push` writes itself). */
@@ -218,7 +306,7 @@ export class EventWriter {
             ? `The model wrote arguments for '${item.name}' that are not a JSON object: ${clip(args)}`
             : this.validateArguments?.(item.name, args);
         if (problem) {
-          out.push(...this.fail({ code: 'tool_arguments_invalid', message: problem }));
+          this.failInto(out, { code: 'tool_arguments_invalid', message: problem });
           return out;
         }
         this.closeOpen('completed', out);
@@ -234,7 +322,7 @@ export class EventWriter {
    * A call still open at a normal stop is a model failure: see `fail`.
    */
   finish(reason: 'stop' | 'length', usage: Usage, timings?: object): ResponseStreamEvent[] {
-    const out: ResponseStreamEvent[] = [];
+    if (this.ended_) throw new Error('EventWriter: finish after the terminal event');
     if (reason === 'stop' && this.open?.kind === 'call') {
       const name = this.open.name;
       return this.fail(
@@ -245,6 +333,7 @@ export class EventWriter {
         usage,
       );
     }
+    const out = this.drain() ?? [];
     this.closeOpen(reason === 'length' ? 'incomplete' : 'completed', out);
     this.ended_ = true;
     if (reason === 'length') {
@@ -276,10 +365,18 @@ export class EventWriter {
     return out;
   }
 
-  /** An engine or model failure after streaming started: open items closed, `error`, then `response.failed`. */
+  /**
+   * An engine or model failure after streaming started: open items closed, `error`, then
+   * `response.failed` (after the events not yet drained). After the terminal event: only those.
+   */
   fail(error: FailureInfo, usage?: Usage): ResponseStreamEvent[] {
-    if (this.ended_) return [];
-    const out: ResponseStreamEvent[] = [];
+    const out = this.drain() ?? [];
+    this.failInto(out, error, usage);
+    return out;
+  }
+
+  private failInto(out: ResponseStreamEvent[], error: FailureInfo, usage?: Usage): void {
+    if (this.ended_) return;
     this.closeOpen('incomplete', out);
     this.ended_ = true;
     out.push(this.event('error', { error: { code: error.code, message: error.message, param: null } }));
@@ -293,7 +390,6 @@ export class EventWriter {
         }),
       }),
     );
-    return out;
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -53,7 +53,8 @@
  * examined a bounded number of times.
  */
 import type { Prefillable } from './scanner.ts';
-import type { OutputDelta, OutputParser, ToolFormatOptions, ToolFormatSpec } from './types.ts';
+import { SinkParser, S_ARGS, S_REASONING, S_TEXT } from './sink.ts';
+import type { DeltaSink, OutputDelta, OutputParser, ToolFormatOptions, ToolFormatSpec } from './types.ts';
 import { isWs } from './chars.ts';
 
 /** The special tokens the parser recognises in the text. */
@@ -190,7 +191,7 @@ export function harmonyCallName(recipient: string): string {
     : recipient;
 }
 
-export class HarmonyParser implements OutputParser, Prefillable {
+export class HarmonyParser extends SinkParser implements OutputParser, Prefillable {
   private mode = M_PRE;
   private kind = K_PLAIN;
   /** A partial special token carried into the next push (it starts with '<'). */
@@ -204,39 +205,49 @@ export class HarmonyParser implements OutputParser, Prefillable {
   /** Characters read so far (prefill included). Text from before `quietUntil` is prefill: never text. */
   private pos = 0;
   private quietUntil = 0;
-  private out: OutputDelta[] = [];
 
   get inReasoning(): boolean {
     return this.mode === M_BODY && this.kind === K_REASONING;
   }
 
-  push(text: string): OutputDelta[] {
-    if (text === '') return [];
+  pushTo(text: string, sink: DeltaSink): void {
+    if (text === '') return;
     if (this.mode === M_BODY && this.carry === '' && text.indexOf('<') < 0) {
       // Fast path: a body piece that can't hold (the start of) a special token.
       const at = this.pos;
       this.pos += text.length;
-      this.emit(text, at);
-    } else this.run(text);
-    return this.take();
+      const kind = this.kind;
+      if (kind === K_REASONING) sink.reasoning(text);
+      else if (kind === K_CALL) sink.callArgs(text);
+      else if (at >= this.quietUntil) sink.text(text);
+      else {
+        this.sink = sink;
+        this.emit(text, at);
+        this.flushStr();
+      }
+      return;
+    }
+    this.sink = sink;
+    this.run(text);
+    this.flushStr();
   }
 
   /** Read text the prompt already wrote (e.g. a forced call header): like `push`, but never text. */
   prefill(text: string): OutputDelta[] {
     if (text === '') return [];
     this.quietUntil = this.pos + text.length;
-    this.run(text);
-    return this.take().filter((d) => d.type !== 'text');
+    return this.collectQuiet(() => this.run(text));
   }
 
-  end(truncated = false): OutputDelta[] {
+  endTo(sink: DeltaSink, truncated = false): void {
+    this.sink = sink;
     const c = this.carry;
     const cStart = this.pos - c.length;
     this.carry = '';
     switch (this.mode) {
       case M_BODY:
         this.emit(c, cStart);
-        if (this.kind === K_CALL && !truncated) this.out.push({ type: 'call_end' });
+        if (this.kind === K_CALL && !truncated) this.emitCallEnd();
         break;
       case M_PRE:
         if (!isBlank(this.pend) || c === '<') {
@@ -252,13 +263,7 @@ export class HarmonyParser implements OutputParser, Prefillable {
     this.hdr = '';
     this.mode = M_PRE;
     this.kind = K_PLAIN;
-    return this.take();
-  }
-
-  private take(): OutputDelta[] {
-    const out = this.out;
-    this.out = [];
-    return out;
+    this.flushStr();
   }
 
   private run(chunk: string): void {
@@ -361,8 +366,8 @@ export class HarmonyParser implements OutputParser, Prefillable {
         // `to=functions.f<|call|>`: a call without arguments.
         const h = parseHarmonyHeader(this.hdr);
         if (h.recipient !== '') {
-          this.out.push({ type: 'call_start', name: harmonyCallName(h.recipient) });
-          this.out.push({ type: 'call_end' });
+          this.emitCallStart(harmonyCallName(h.recipient));
+          this.emitCallEnd();
         }
         this.hdr = '';
         this.mode = M_PRE;
@@ -443,12 +448,12 @@ export class HarmonyParser implements OutputParser, Prefillable {
     this.mode = M_BODY;
     if (h.recipient !== '') {
       this.kind = K_CALL;
-      this.out.push({ type: 'call_start', name: harmonyCallName(h.recipient) });
+      this.emitCallStart(harmonyCallName(h.recipient));
     } else this.kind = h.channel === 'analysis' ? K_REASONING : K_TEXT;
   }
 
   private closeBody(): void {
-    if (this.kind === K_CALL) this.out.push({ type: 'call_end' });
+    if (this.kind === K_CALL) this.emitCallEnd();
     this.kind = K_PLAIN;
   }
 
@@ -473,14 +478,14 @@ export class HarmonyParser implements OutputParser, Prefillable {
     this.hdr = '';
     this.mode = M_BODY;
     this.kind = K_PLAIN;
-    this.pushDelta('text', text);
+    this.emitStr(S_TEXT, text);
   }
 
   private releasePend(): void {
     const p = this.pend;
     this.pend = '';
     const cut = this.quietUntil - this.pendStart;
-    this.pushDelta('text', cut > 0 ? p.slice(cut) : p);
+    this.emitStr(S_TEXT, cut > 0 ? p.slice(cut) : p);
   }
 
   /** Held text before markup: dropped if whitespace, else released as text. */
@@ -494,24 +499,16 @@ export class HarmonyParser implements OutputParser, Prefillable {
     if (str === '') return;
     switch (this.kind) {
       case K_REASONING:
-        this.pushDelta('reasoning', str);
+        this.emitStr(S_REASONING, str);
         return;
       case K_CALL:
-        this.pushDelta('call_args', str);
+        this.emitStr(S_ARGS, str);
         return;
       default: {
         const cut = this.quietUntil - at;
-        this.pushDelta('text', cut > 0 ? str.slice(cut) : str);
+        this.emitStr(S_TEXT, cut > 0 ? str.slice(cut) : str);
       }
     }
-  }
-
-  private pushDelta(type: 'text' | 'reasoning' | 'call_args', text: string): void {
-    if (text === '') return;
-    const out = this.out;
-    const last = out.length > 0 ? out[out.length - 1] : undefined;
-    if (last !== undefined && last.type === type) last.text += text;
-    else out.push({ type, text });
   }
 }
 

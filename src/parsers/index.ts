@@ -10,8 +10,10 @@ import { PHI4_MINI_JSON_FORMAT } from './phi4-mini.ts';
 import { PYTHONIC_FORMAT } from './pythonic.ts';
 import { QWEN3_XML_FORMAT } from './qwen3-xml.ts';
 import { prefillInto, type Prefillable } from './scanner.ts';
+import { DeltaCollector, replay, SinkParser, sinkParserOf } from './sink.ts';
 import { ThinkSplitter } from './think.ts';
 import type {
+  DeltaSink,
   OutputDelta,
   OutputParser,
   ParserOptions,
@@ -21,6 +23,7 @@ import type {
 } from './types.ts';
 
 export type * from './types.ts';
+export { DeltaCollector, SinkParser, replay } from './sink.ts';
 export { JsonCallScanner, prefillInto, type JsonCallScannerConfig, type Prefillable } from './scanner.ts';
 export { HERMES_CONFIG, HERMES_FORMAT, createHermesParser } from './hermes.ts';
 export { ThinkSplitter, type ThinkTags } from './think.ts';
@@ -32,13 +35,11 @@ export { MISTRAL_FORMAT, MISTRAL_V11_FORMAT } from './mistral.ts';
 export { PHI4_MINI_JSON_FORMAT } from './phi4-mini.ts';
 
 /** `toolFormat: 'none'`: everything is text. */
-class PlainTextParser implements ToolCallParser {
-  push(text: string): OutputDelta[] {
-    return text === '' ? [] : [{ type: 'text', text }];
+class PlainTextParser extends SinkParser {
+  pushTo(text: string, sink: DeltaSink): void {
+    if (text !== '') sink.text(text);
   }
-  end(): OutputDelta[] {
-    return [];
-  }
+  endTo(): void {}
 }
 
 const NONE_FORMAT: ToolFormatSpec = {
@@ -114,12 +115,21 @@ export function detectReasoningFormat(chatTemplate: string): string {
  * (harmony), whose `inReasoning` is passed through.
  */
 class NoReasoning implements OutputParser, Prefillable {
-  constructor(private readonly inner: ToolCallParser & { readonly inReasoning?: boolean }) {}
+  private readonly inner: Required<ToolCallParser>;
+  constructor(private readonly format: ToolCallParser & { readonly inReasoning?: boolean }) {
+    this.inner = sinkParserOf(format);
+  }
   get inReasoning(): boolean {
-    return this.inner.inReasoning ?? false;
+    return this.format.inReasoning ?? false;
   }
   prefill(text: string): OutputDelta[] {
-    return prefillInto(this.inner, text);
+    return prefillInto(this.format, text);
+  }
+  pushTo(text: string, sink: DeltaSink): void {
+    this.inner.pushTo(text, sink);
+  }
+  endTo(sink: DeltaSink, truncated?: boolean): void {
+    this.inner.endTo(sink, truncated);
   }
   push(text: string): OutputDelta[] {
     return this.inner.push(text);
@@ -129,23 +139,34 @@ class NoReasoning implements OutputParser, Prefillable {
   }
 }
 
-/** Emits the deltas implied by the prefill in front of the first push/end. */
-class Prefilled implements OutputParser {
+/**
+ * Emits the deltas implied by the prefill in front of the first push/end, merged with that push's
+ * string deltas of the same type (so a forced call's prefilled arguments and the model's first bytes
+ * of them are one delta).
+ */
+class Prefilled extends SinkParser implements OutputParser {
   private pending: OutputDelta[] | null;
   constructor(
     private readonly inner: OutputParser,
     pending: OutputDelta[],
   ) {
+    super();
     this.pending = pending.length > 0 ? pending : null;
   }
   get inReasoning(): boolean {
     return this.inner.inReasoning;
   }
-  push(text: string): OutputDelta[] {
-    return this.take(this.inner.push(text));
+  pushTo(text: string, sink: DeltaSink): void {
+    if (this.pending === null) return this.inner.pushTo(text, sink);
+    const c = new DeltaCollector();
+    this.inner.pushTo(text, c);
+    replay(this.take(c.deltas), sink);
   }
-  end(truncated?: boolean): OutputDelta[] {
-    return this.take(this.inner.end(truncated));
+  endTo(sink: DeltaSink, truncated?: boolean): void {
+    if (this.pending === null) return this.inner.endTo(sink, truncated);
+    const c = new DeltaCollector();
+    this.inner.endTo(c, truncated);
+    replay(this.take(c.deltas), sink);
   }
   private take(deltas: OutputDelta[]): OutputDelta[] {
     const pending = this.pending;

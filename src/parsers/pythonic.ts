@@ -52,7 +52,8 @@
  * at a bounded number of times.
  */
 import type { Prefillable } from './scanner.ts';
-import type { OutputDelta, ToolCallParser, ToolFormatOptions, ToolFormatSpec } from './types.ts';
+import { SinkParser, S_ARGS, S_TEXT } from './sink.ts';
+import type { DeltaSink, OutputDelta, ToolCallParser, ToolFormatOptions, ToolFormatSpec } from './types.ts';
 import { isDigit, isHex, isWs } from './chars.ts';
 
 const START_MARKERS = ['<|python_start|>', '<|tool_call_start|>'] as const;
@@ -294,8 +295,7 @@ export function scalarJson(tok: string): string | null {
   return out;
 }
 
-export class PythonicParser implements ToolCallParser, Prefillable {
-  private out: OutputDelta[] = [];
+export class PythonicParser extends SinkParser implements Prefillable {
   private mode = T_TEXT;
   /** Unprocessed tail (a partial marker) carried into the next push. */
   private carry = '';
@@ -350,8 +350,8 @@ export class PythonicParser implements ToolCallParser, Prefillable {
   private escVal = 0;
   private escCnt = 0;
 
-  push(text: string): OutputDelta[] {
-    if (text === '') return [];
+  pushTo(text: string, sink: DeltaSink): void {
+    if (text === '') return;
     if (this.carry !== '') {
       // The carry is a partial marker: while the text only extends it, there is nothing to do yet.
       const mask = extendMask(this.carryMask, this.carry.length, text);
@@ -359,7 +359,7 @@ export class PythonicParser implements ToolCallParser, Prefillable {
         this.carry += text;
         this.carryMask = mask;
         this.pos += text.length;
-        return [];
+        return;
       }
     } else {
       // Fast paths: plain text, and string argument contents.
@@ -367,7 +367,8 @@ export class PythonicParser implements ToolCallParser, Prefillable {
         if (text.indexOf('<') < 0) {
           this.pos += text.length;
           this.atOutputStart = false;
-          return [{ type: 'text', text }];
+          sink.text(text);
+          return;
         }
       } else if (this.mode === B_ARGS && this.vs === V_STR && this.qcount === 0) {
         const q = this.q;
@@ -379,26 +380,29 @@ export class PythonicParser implements ToolCallParser, Prefillable {
         }
         if (j === n) {
           this.pos += n;
-          return [{ type: 'call_args', text }];
+          sink.callArgs(text);
+          return;
         }
       }
     }
-    return this.run(text, false);
+    this.sink = sink;
+    this.run(text, false);
+    this.flushStr();
   }
 
   /** Read text the prompt already wrote (e.g. `[` or `[get_weather(`): its text never comes out. */
   prefill(text: string): OutputDelta[] {
     if (text === '') return [];
     this.inPrefill = true;
-    const out = this.run(text, false);
+    const out = this.collectQuiet(() => this.run(text, false));
     this.inPrefill = false;
     this.quietUntil = this.pos;
-    return out.filter((d) => d.type !== 'text');
+    return out;
   }
 
-  end(_truncated?: boolean): OutputDelta[] {
-    const out = this.run('', true);
-    this.out = out;
+  endTo(sink: DeltaSink, _truncated?: boolean): void {
+    this.sink = sink;
+    this.run('', true);
     switch (this.mode) {
       case T_TEXT:
         // Whitespace-only output is text; whitespace after a block is dropped.
@@ -431,14 +435,12 @@ export class PythonicParser implements ToolCallParser, Prefillable {
     this.boundaryWs = '';
     this.atBoundary = false;
     this.atOutputStart = false;
-    return out;
+    this.flushStr();
   }
 
   // ---------------------------------------------------------------------------------------------
 
-  private run(chunk: string, final: boolean): OutputDelta[] {
-    const out: OutputDelta[] = [];
-    this.out = out;
+  private run(chunk: string, final: boolean): void {
     const s = this.carry === '' ? chunk : this.carry + chunk;
     this.base = this.pos - this.carry.length;
     this.pos += chunk.length;
@@ -480,19 +482,10 @@ export class PythonicParser implements ToolCallParser, Prefillable {
       this.sc += s.slice(this.scFrom, stop);
       this.scFrom = 0;
     }
-    return out;
-  }
-
-  private emitStr(type: 'text' | 'call_args', text: string): void {
-    if (text === '') return;
-    const out = this.out;
-    const last = out.length > 0 ? out[out.length - 1] : undefined;
-    if (last !== undefined && last.type === type) last.text += text;
-    else out.push({ type, text });
   }
 
   private emitArgs(text: string): void {
-    this.emitStr('call_args', text);
+    this.emitStr(S_ARGS, text);
   }
 
   /** Emit `text`, which starts at input offset `start` (after the boundary whitespace, if any). */
@@ -505,7 +498,7 @@ export class PythonicParser implements ToolCallParser, Prefillable {
     this.atBoundary = false;
     this.atOutputStart = false;
     if (start < this.quietUntil) text = text.slice(this.quietUntil - start);
-    this.emitStr('text', text);
+    this.emitStr(S_TEXT, text);
   }
 
   // --- text ------------------------------------------------------------------------------------
@@ -690,7 +683,7 @@ export class PythonicParser implements ToolCallParser, Prefillable {
   // --- calls -----------------------------------------------------------------------------------
 
   private startCall(name: string): void {
-    this.out.push({ type: 'call_start', name });
+    this.emitCallStart(name);
     // From now on nothing before this point is released.
     this.raw = '';
     this.rawFrom = -1;
@@ -703,7 +696,7 @@ export class PythonicParser implements ToolCallParser, Prefillable {
   }
 
   private endCall(): void {
-    this.out.push({ type: 'call_end' });
+    this.emitCallEnd();
     this.callsInBlock++;
   }
 

@@ -64,7 +64,8 @@
  * character is looked at a bounded number of times.
  */
 import type { Prefillable } from './scanner.ts';
-import type { OutputDelta, ToolCallParser, ToolFormatOptions, ToolFormatSpec } from './types.ts';
+import { SinkParser, S_ARGS, S_TEXT } from './sink.ts';
+import type { DeltaSink, OutputDelta, ToolCallParser, ToolFormatOptions, ToolFormatSpec } from './types.ts';
 import { isWs } from './chars.ts';
 
 const TOOL_CALL = '<tool_call>';
@@ -538,11 +539,10 @@ interface ToolInfo {
 
 // --- the parser ----------------------------------------------------------------------------------
 
-export class Qwen3XmlParser implements ToolCallParser, Prefillable {
+export class Qwen3XmlParser extends SinkParser implements Prefillable {
   /** Tool name → its schema. */
   private readonly tools = new Map<string, ToolInfo>();
 
-  private out: OutputDelta[] = [];
   private mode = M_TEXT;
   /** Unprocessed tail (a possible marker) read again with the next chunk. */
   private carry = '';
@@ -582,6 +582,7 @@ export class Qwen3XmlParser implements ToolCallParser, Prefillable {
   private pendKind = 0;
 
   constructor(opts: ToolFormatOptions = {}) {
+    super();
     for (const tool of opts.tools ?? []) {
       if (this.tools.has(tool.name)) continue;
       const params = tool.parameters;
@@ -590,8 +591,8 @@ export class Qwen3XmlParser implements ToolCallParser, Prefillable {
     }
   }
 
-  push(text: string): OutputDelta[] {
-    if (text === '') return [];
+  pushTo(text: string, sink: DeltaSink): void {
+    if (text === '') return;
     // Fast paths: plain text, and string value content, when the chunk holds no '<'. The modes are
     // checked first: the search costs about as much as reading the chunk, and in other modes `run`
     // searches anyway.
@@ -599,27 +600,32 @@ export class Qwen3XmlParser implements ToolCallParser, Prefillable {
       if (this.mode === M_TEXT && !this.atBoundary && this.pos >= this.quietUntil) {
         if (text.indexOf('<') < 0) {
           this.pos += text.length;
-          return [{ type: 'text', text }];
+          sink.text(text);
+          return;
         }
       } else if (this.mode === M_VALUE && this.vKind === V_STR && !this.vFresh && text.indexOf('<') < 0) {
         this.pos += text.length;
-        this.out = [];
+        this.sink = sink;
         this.streamStr(text);
-        return this.out;
+        this.flushStr();
+        return;
       }
     }
-    return this.run(text, false);
+    this.sink = sink;
+    this.run(text, false);
+    this.flushStr();
   }
 
   /** Read text the prompt already wrote: like `push`, but none of it ever comes out as text. */
   prefill(text: string): OutputDelta[] {
     if (text === '') return [];
     this.quietUntil = Math.max(this.quietUntil, this.pos + text.length);
-    return this.run(text, false).filter((d) => d.type !== 'text');
+    return this.collectQuiet(() => this.run(text, false));
   }
 
-  end(truncated = false): OutputDelta[] {
-    const out = this.run('', true);
+  endTo(sink: DeltaSink, truncated = false): void {
+    this.sink = sink;
+    this.run('', true);
     for (let done = false; !done; ) {
       done = true;
       switch (this.mode) {
@@ -655,14 +661,12 @@ export class Qwen3XmlParser implements ToolCallParser, Prefillable {
     this.boundaryWs = '';
     this.atBoundary = false;
     this.closerOk = false;
-    return out;
+    this.flushStr();
   }
 
   // ---------------------------------------------------------------------------------------------
 
-  private run(chunk: string, final: boolean): OutputDelta[] {
-    const out: OutputDelta[] = [];
-    this.out = out;
+  private run(chunk: string, final: boolean): void {
     const s = this.carry === '' ? chunk : this.carry + chunk;
     this.base = this.pos - this.carry.length;
     this.pos += chunk.length;
@@ -694,14 +698,10 @@ export class Qwen3XmlParser implements ToolCallParser, Prefillable {
           break;
       }
     }
-    return out;
   }
 
   private emitArgs(text: string): void {
-    const out = this.out;
-    const last = out.length > 0 ? out[out.length - 1] : undefined;
-    if (last !== undefined && last.type === 'call_args') last.text += text;
-    else out.push({ type: 'call_args', text });
+    this.emitStr(S_ARGS, text);
   }
 
   /** Emit `text`, which starts at input offset `start` (after the boundary whitespace, if any). */
@@ -715,11 +715,7 @@ export class Qwen3XmlParser implements ToolCallParser, Prefillable {
     this.atOutputStart = false;
     this.closerOk = false;
     if (start < this.quietUntil) text = text.slice(this.quietUntil - start);
-    if (text === '') return;
-    const out = this.out;
-    const last = out.length > 0 ? out[out.length - 1] : undefined;
-    if (last !== undefined && last.type === 'text') last.text += text;
-    else out.push({ type: 'text', text });
+    this.emitStr(S_TEXT, text);
   }
 
   // --- text and block structure ----------------------------------------------------------------
@@ -867,14 +863,14 @@ export class Qwen3XmlParser implements ToolCallParser, Prefillable {
     this.raw = '';
     this.tool = this.tools.get(name) ?? null;
     this.nParams = 0;
-    this.out.push({ type: 'call_start', name });
+    this.emitCallStart(name);
     this.emitArgs('{');
     this.mode = M_BODY;
   }
 
   private closeCall(): void {
     this.emitArgs('}');
-    this.out.push({ type: 'call_end' });
+    this.emitCallEnd();
     this.tool = null;
   }
 

@@ -30,7 +30,8 @@
  * The scanner is a character-level state machine over `carry + chunk`; `carry` only ever holds a
  * partial marker (a few characters), so each input character is looked at a bounded number of times.
  */
-import type { OutputDelta, ToolCallParser } from './types.ts';
+import type { DeltaSink, OutputDelta, ToolCallParser } from './types.ts';
+import { SinkParser, S_ARGS, S_TEXT } from './sink.ts';
 import { isWs } from './chars.ts';
 
 export interface JsonCallScannerConfig {
@@ -226,7 +227,7 @@ function decodeJsonString(raw: string): string | null {
   }
 }
 
-export class JsonCallScanner implements ToolCallParser, Prefillable {
+export class JsonCallScanner extends SinkParser implements Prefillable {
   private readonly starts: readonly string[];
   private readonly endMarker: string;
   private readonly list: boolean;
@@ -249,7 +250,6 @@ export class JsonCallScanner implements ToolCallParser, Prefillable {
   /** Per start marker: its next index in the current input (-2 unknown, -1 none). */
   private readonly nextIdx: number[];
 
-  private out: OutputDelta[] = [];
   private mode = M_TEXT;
   /** Unprocessed tail (a partial marker) carried into the next push. */
   private carry = '';
@@ -295,6 +295,7 @@ export class JsonCallScanner implements ToolCallParser, Prefillable {
   private balStatus = BAL_MORE;
 
   constructor(config: JsonCallScannerConfig) {
+    super();
     if (config.start.length === 0 || config.start.some((m) => m === '')) {
       throw new Error('JsonCallScanner: start markers must be non-empty strings');
     }
@@ -329,7 +330,7 @@ export class JsonCallScanner implements ToolCallParser, Prefillable {
     }
   }
 
-  push(text: string): OutputDelta[] {
+  pushTo(text: string, sink: DeltaSink): void {
     // Fast paths for the common cases (plain text, argument bytes) when nothing is carried over.
     if (this.carry === '' && text !== '') {
       if (this.mode === M_TEXT && !this.atBoundary) {
@@ -339,19 +340,26 @@ export class JsonCallScanner implements ToolCallParser, Prefillable {
         while (k < n && first[text.charCodeAt(k)] === 0) k++;
         if (k === n) {
           this.pos += n;
-          return [{ type: 'text', text }];
+          sink.text(text);
+          return;
         }
       } else if (this.mode === M_OBJ && this.os === O_ARGS_RAW && this.started) {
         const j = this.balanced(text, 0, false);
         if (this.balStatus === BAL_MORE) {
           this.pos += text.length;
-          return [{ type: 'call_args', text }];
+          sink.callArgs(text);
+          return;
         }
         // Completed, interrupted or partial marker: the general path takes it from `j`.
-        return this.run(text, false, j);
+        this.sink = sink;
+        this.run(text, false, j);
+        this.flushStr();
+        return;
       }
     }
-    return this.run(text, false, 0);
+    this.sink = sink;
+    this.run(text, false, 0);
+    this.flushStr();
   }
 
   /**
@@ -359,14 +367,14 @@ export class JsonCallScanner implements ToolCallParser, Prefillable {
    * ever comes out as text, not even if it is released later. Returns the other deltas it implies.
    */
   prefill(text: string): OutputDelta[] {
-    const out = this.run(text, false, 0);
+    const out = this.collectQuiet(() => this.run(text, false, 0));
     this.quietUntil = this.pos;
-    return out.filter((d) => d.type !== 'text');
+    return out;
   }
 
-  end(_truncated?: boolean): OutputDelta[] {
-    const out = this.run('', true);
-    this.out = out;
+  endTo(sink: DeltaSink, _truncated?: boolean): void {
+    this.sink = sink;
+    this.run('', true);
     switch (this.mode) {
       case M_TEXT:
         // Whitespace-only output with no call is text; whitespace after the last call is dropped.
@@ -391,7 +399,7 @@ export class JsonCallScanner implements ToolCallParser, Prefillable {
     this.rawFrom = -1;
     this.mode = M_TEXT;
     this.atBoundary = false;
-    return out;
+    this.flushStr();
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -400,9 +408,7 @@ export class JsonCallScanner implements ToolCallParser, Prefillable {
    * Process `carry + chunk`. When the fast path in `push` already ran the bracket matcher over the
    * chunk (carry empty) and it stopped at `resume`, that step is finished first.
    */
-  private run(chunk: string, final: boolean, resume = 0): OutputDelta[] {
-    const out: OutputDelta[] = [];
-    this.out = out;
+  private run(chunk: string, final: boolean, resume = 0): void {
     const s = this.carry === '' ? chunk : this.carry + chunk;
     this.base = this.pos - this.carry.length;
     this.pos += chunk.length;
@@ -456,15 +462,6 @@ export class JsonCallScanner implements ToolCallParser, Prefillable {
       this.args(s.slice(this.argsFrom, stop));
       this.argsFrom = 0;
     }
-    return out;
-  }
-
-  private emitStr(type: 'text' | 'call_args', text: string): void {
-    if (text === '') return;
-    const out = this.out;
-    const last = out.length > 0 ? out[out.length - 1] : undefined;
-    if (last !== undefined && last.type === type) last.text += text;
-    else out.push({ type, text });
   }
 
   /** Emit `text`, which starts at input offset `start` (after the boundary whitespace, if any). */
@@ -477,11 +474,11 @@ export class JsonCallScanner implements ToolCallParser, Prefillable {
     this.atBoundary = false;
     this.atOutputStart = false;
     if (start < this.quietUntil) text = text.slice(this.quietUntil - start);
-    this.emitStr('text', text);
+    this.emitStr(S_TEXT, text);
   }
 
   private args(text: string): void {
-    if (this.started) this.emitStr('call_args', text);
+    if (this.started) this.emitStr(S_ARGS, text);
     else this.argsBuf += text;
   }
 
@@ -803,8 +800,8 @@ export class JsonCallScanner implements ToolCallParser, Prefillable {
 
   private startCall(name: string): void {
     this.started = true;
-    this.out.push({ type: 'call_start', name });
-    this.emitStr('call_args', this.argsBuf);
+    this.emitCallStart(name);
+    this.emitStr(S_ARGS, this.argsBuf);
     this.argsBuf = '';
     if (this.argsDone) this.endCall();
     // From now on nothing is released: stop recording.
@@ -814,7 +811,7 @@ export class JsonCallScanner implements ToolCallParser, Prefillable {
 
   private endCall(): void {
     this.ended = true;
-    this.out.push({ type: 'call_end' });
+    this.emitCallEnd();
   }
 
   /** `s[j]` can't continue the call object. */

@@ -12,7 +12,8 @@
  *   leaves its reasoning as reasoning (a cut-off `</thi` is released as reasoning text).
  */
 import { heldSuffixStart, prefillInto } from './scanner.ts';
-import type { OutputDelta, OutputParser, ToolCallParser } from './types.ts';
+import { replay, SinkParser, sinkParserOf, S_REASONING as K_REASONING } from './sink.ts';
+import type { DeltaSink, OutputDelta, OutputParser, ToolCallParser } from './types.ts';
 import { isWs } from './chars.ts';
 
 const S_START = 0; // nothing but whitespace read yet
@@ -25,7 +26,7 @@ export interface ThinkTags {
   close: string;
 }
 
-export class ThinkSplitter implements OutputParser {
+export class ThinkSplitter extends SinkParser implements OutputParser {
   private state = S_START;
   private carry = '';
   private skipWs = false;
@@ -36,11 +37,11 @@ export class ThinkSplitter implements OutputParser {
   private readonly open: string;
   private readonly close: string;
   private readonly closeList: readonly string[];
+  private readonly inner: Required<ToolCallParser>;
 
-  constructor(
-    private readonly inner: ToolCallParser,
-    tags: ThinkTags = { open: '<think>', close: '</think>' },
-  ) {
+  constructor(inner: ToolCallParser, tags: ThinkTags = { open: '<think>', close: '</think>' }) {
+    super();
+    this.inner = sinkParserOf(inner);
     this.open = tags.open;
     this.close = tags.close;
     this.closeList = [tags.close];
@@ -50,35 +51,41 @@ export class ThinkSplitter implements OutputParser {
     return this.state === S_REASONING;
   }
 
-  push(text: string): OutputDelta[] {
-    if (this.state === S_TEXT) return text === '' ? [] : this.inner.push(text);
+  pushTo(text: string, sink: DeltaSink): void {
+    if (this.state === S_TEXT) {
+      if (text !== '') this.inner.pushTo(text, sink);
+      return;
+    }
     if (this.state === S_REASONING && !this.skipWs && this.carry === '' && text !== '') {
       // Fast path: nothing in the chunk can begin the close tag, and it does not end in whitespace
       // (which is held back in case the close tag follows).
       if (text.indexOf(this.close[0]) < 0 && !isWs(text.charCodeAt(text.length - 1))) {
-        return [{ type: 'reasoning', text }];
+        sink.reasoning(text);
+        return;
       }
     }
-    return this.run(text, false);
+    this.sink = sink;
+    this.run(text, false);
+    this.flushStr();
   }
 
   /** Read text the prompt already wrote: like `push`, but none of it ever comes out as text. */
   prefill(text: string): OutputDelta[] {
     this.quiet = true;
-    const out = this.run(text, false);
+    const out = this.collectQuiet(() => this.run(text, false));
     this.quiet = false;
     this.quietCarry = this.carry.length;
-    return out.filter((d) => d.type !== 'text');
-  }
-
-  end(truncated?: boolean): OutputDelta[] {
-    const out = this.state === S_TEXT ? [] : this.run('', true);
-    for (const d of this.inner.end(truncated)) out.push(d);
     return out;
   }
 
-  private run(chunk: string, final: boolean): OutputDelta[] {
-    const out: OutputDelta[] = [];
+  endTo(sink: DeltaSink, truncated?: boolean): void {
+    this.sink = sink;
+    if (this.state !== S_TEXT) this.run('', true);
+    this.flushStr();
+    this.inner.endTo(sink, truncated);
+  }
+
+  private run(chunk: string, final: boolean): void {
     const s = this.carry === '' ? chunk : this.carry + chunk;
     this.carry = '';
     const quietCarry = this.quietCarry;
@@ -117,12 +124,12 @@ export class ThinkSplitter implements OutputParser {
           const at = s.indexOf(this.close, i);
           if (at >= 0) {
             const k = trimEnd(s, i, at);
-            if (k > i) pushStr(out, 'reasoning', s.slice(i, k));
+            if (k > i) this.emitStr(K_REASONING, s.slice(i, k));
             this.state = S_AFTER;
             i = at + this.close.length;
           } else {
             const h = final ? n : trimEnd(s, i, heldSuffixStart(s, i, this.closeList, this.close.length));
-            if (h > i) pushStr(out, 'reasoning', s.slice(i, h));
+            if (h > i) this.emitStr(K_REASONING, s.slice(i, h));
             if (h < n) this.carry = s.slice(h);
             i = n;
           }
@@ -134,21 +141,22 @@ export class ThinkSplitter implements OutputParser {
           break;
         }
         default: {
+          // Reasoning read so far goes out before what the inner parser writes.
+          this.flushStr();
           if (this.quiet) {
-            for (const d of prefillInto(this.inner, s.slice(i))) out.push(d);
+            replay(prefillInto(this.inner, s.slice(i)), this.sink);
           } else {
             if (i < quietCarry) {
               // Held prefill text (only whitespace or a partial `<think>`) is prefill for the inner parser.
-              for (const d of prefillInto(this.inner, s.slice(i, quietCarry))) out.push(d);
+              replay(prefillInto(this.inner, s.slice(i, quietCarry)), this.sink);
               i = quietCarry;
             }
-            if (i < n) for (const d of this.inner.push(i === 0 ? s : s.slice(i))) out.push(d);
+            if (i < n) this.inner.pushTo(i === 0 ? s : s.slice(i), this.sink);
           }
           i = n;
         }
       }
     }
-    return out;
   }
 }
 
@@ -156,10 +164,4 @@ export class ThinkSplitter implements OutputParser {
 function trimEnd(s: string, from: number, to: number): number {
   while (to > from && isWs(s.charCodeAt(to - 1))) to--;
   return to;
-}
-
-function pushStr(out: OutputDelta[], type: 'reasoning', text: string): void {
-  const last = out.length > 0 ? out[out.length - 1] : undefined;
-  if (last !== undefined && last.type === type) last.text += text;
-  else out.push({ type, text });
 }

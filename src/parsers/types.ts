@@ -11,26 +11,52 @@ export type OutputDelta =
   | { type: 'call_end' };
 
 /**
+ * Where a parser writes what it reads, in order: the same deltas as `OutputDelta`, as calls instead of
+ * objects. The event writer is one (it turns each call into events at once, with no delta objects or
+ * arrays in between: at one delta per token that is most of a plain-text token's cost); a collector
+ * that builds `OutputDelta[]` is another (`push`/`end`). Text passed to `text`, `reasoning` and
+ * `callArgs` is never empty.
+ */
+export interface DeltaSink {
+  text(text: string): void;
+  reasoning(text: string): void;
+  callStart(name: string): void;
+  callArgs(text: string): void;
+  callEnd(): void;
+}
+
+/**
  * An incremental parser. It never emits an empty `text`/`reasoning`/`call_args` delta, never emits a
  * fragment of a marker as text, and holds back a suffix only while it can still become a marker.
+ * Within one `push` (or `pushTo`), string deltas of the same type that follow each other are merged.
  */
 export interface OutputParser {
-  /** Feed the next piece of model text; returns the deltas that are certain now, in order. */
-  push(text: string): OutputDelta[];
+  /** Feed the next piece of model text; writes the deltas that are certain now into `sink`, in order. */
+  pushTo(text: string, sink: DeltaSink): void;
   /**
    * The model stopped (`truncated`: cut by the token limit). Held-back text is released as text, and
    * call markup whose name was never complete is released as text. A call whose `call_start` was
    * emitted but whose arguments never completed gets no `call_end`: the caller sees it still open.
    */
+  endTo(sink: DeltaSink, truncated?: boolean): void;
+  /** `pushTo`, with the deltas returned as an array. */
+  push(text: string): OutputDelta[];
+  /** `endTo`, with the deltas returned as an array. */
   end(truncated?: boolean): OutputDelta[];
   /** True while the parser is inside reasoning (used to count reasoning tokens). */
   readonly inReasoning: boolean;
 }
 
-/** A format that splits text into text and calls (after reasoning was split off). */
+/**
+ * A format that splits text into text and calls (after reasoning was split off). `push`/`end` are
+ * what a format must have; the built-in formats also write straight into a sink (`pushTo`/`endTo`),
+ * and a format without them is adapted (its arrays replayed into the sink).
+ */
 export interface ToolCallParser {
   push(text: string): OutputDelta[];
   end(truncated?: boolean): OutputDelta[];
+  pushTo?(text: string, sink: DeltaSink): void;
+  endTo?(sink: DeltaSink, truncated?: boolean): void;
 }
 
 export interface ToolFormatOptions {

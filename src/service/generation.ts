@@ -12,7 +12,6 @@ import { ChatTemplate, type TemplateTool } from '../prompt/chat.ts';
 import { createOutputParser } from '../parsers/index.ts';
 import { strictArgumentsValidator } from '../protocol/arguments.ts';
 import { planTools } from './tool-choice.ts';
-import type { OutputDelta } from '../parsers/types.ts';
 import { EventWriter, type WireResponse } from '../events/writer.ts';
 import type { Engine, EngineFinish, FinishReason, ModelInfo } from '../engines/types.ts';
 
@@ -154,7 +153,8 @@ export function prepareGeneration(req: CreateRequest, engine: Engine, templates:
   const { callLimit, forced } = plan;
 
   async function* run(signal: AbortSignal): AsyncGenerator<ResponseStreamEvent[]> {
-    const writer = new EventWriter(initial, validateArguments);
+    // A call beyond the limit is not emitted; a forced call makes no message item.
+    const writer = new EventWriter(initial, { validateArguments, callLimit, dropText: forced });
     const parser = createOutputParser(parserOptions);
     yield writer.start();
 
@@ -177,16 +177,6 @@ export function prepareGeneration(req: CreateRequest, engine: Engine, templates:
       cachedTokens,
       reasoningTokens,
     });
-    // The events of some deltas, appended to `batch` (a new array if there is none yet: the writer
-    // returns a one-element literal for the usual one-event delta, cheaper than a grown empty array).
-    const write = (deltas: OutputDelta[], batch?: ResponseStreamEvent[]) => {
-      for (const d of deltas) {
-        if (writer.ended || writer.completedCalls >= callLimit) break; // a call beyond the limit is not emitted
-        if (forced && d.type === 'text') continue; // a forced call: no message item
-        batch = writer.push(d, batch);
-      }
-      return batch ?? [];
-    };
 
     try {
       for await (const ev of engine.generate({
@@ -208,25 +198,26 @@ export function prepareGeneration(req: CreateRequest, engine: Engine, templates:
         const n = ev.tokenIds?.length ?? ev.tokens ?? 1;
         counted += n;
         const wasReasoning = parser.inReasoning;
-        const deltas = parser.push(ev.text);
+        const reasoningBefore = writer.reasoningWrites;
+        // The parser writes straight into the writer, which collects the chunk's events.
+        parser.pushTo(ev.text, writer);
         // A chunk's tokens are reasoning tokens when it began inside reasoning or produced some.
-        if (wasReasoning || deltas.some((d) => d.type === 'reasoning')) reasoningTokens += n;
-        const batch = write(deltas);
+        if (wasReasoning || writer.reasoningWrites !== reasoningBefore) reasoningTokens += n;
+        const batch = writer.drain();
         if (writer.ended) {
           // The writer failed the response (broken call arguments): stop the engine, end the stream.
           stop.abort('response failed');
-          if (batch.length > 0) yield batch;
+          if (batch !== null) yield batch;
           return;
         }
-        if (batch.length > 0) yield batch;
+        if (batch !== null) yield batch;
         if (writer.completedCalls >= callLimit && !stop.signal.aborted) stop.abort('tool call limit reached');
       }
     } catch (err) {
       if (!signal.aborted) {
         // Nothing the model wrote is lost: flush what the parser held back before failing.
-        const batch = write(parser.end(false));
-        batch.push(...writer.fail(errorInfo(err), usage()));
-        yield batch;
+        parser.endTo(writer, false);
+        yield writer.fail(errorInfo(err), usage());
         return;
       }
       throw signal.reason ?? err;
@@ -238,9 +229,8 @@ export function prepareGeneration(req: CreateRequest, engine: Engine, templates:
     const limited = writer.completedCalls >= callLimit;
     if (reason === 'abort' && !limited) throw new DOMException('The generation was aborted.', 'AbortError');
     const truncated = reason === 'length' && !limited;
-    const batch = limited ? [] : write(parser.end(truncated));
-    if (!writer.ended) batch.push(...writer.finish(truncated ? 'length' : 'stop', usage(), timings));
-    yield batch;
+    if (!limited) parser.endTo(writer, truncated);
+    yield writer.ended ? (writer.drain() ?? []) : writer.finish(truncated ? 'length' : 'stop', usage(), timings);
   }
 
   return { initial, run };

@@ -67,6 +67,96 @@ describe('EventWriter.push', () => {
   });
 });
 
+describe('EventWriter as the parser\'s sink', () => {
+  it('collects the events of what is written into one batch until drain(); null when there is none', () => {
+    const writer = new EventWriter(INITIAL);
+    writer.start();
+    expect(writer.drain()).toBeNull();
+    writer.text('  '); // whitespace before any message: held, no event
+    expect(writer.drain()).toBeNull();
+    writer.text('Hi');
+    writer.text('!');
+    const batch = writer.drain();
+    expect(batch?.map((e) => e.type)).toEqual([
+      'response.output_item.added',
+      'response.content_part.added',
+      'response.output_text.delta',
+      'response.output_text.delta',
+    ]);
+    expect(batch?.[2]).toMatchObject({ delta: '  Hi' });
+    expect(writer.drain()).toBeNull();
+    writer.reasoning('hm');
+    writer.callStart('f');
+    writer.callArgs('{}');
+    writer.callEnd();
+    expect(writer.drain()?.map((e) => e.type)).toEqual([
+      'response.output_text.done',
+      'response.content_part.done',
+      'response.output_item.done',
+      'response.output_item.added',
+      'response.content_part.added',
+      'response.reasoning_text.delta',
+      'response.reasoning_text.done',
+      'response.content_part.done',
+      'response.output_item.done',
+      'response.output_item.added',
+      'response.function_call_arguments.delta',
+      'response.function_call_arguments.done',
+      'response.output_item.done',
+    ]);
+    expect(writer.reasoningWrites).toBe(1);
+    // finish hands over what was not drained yet, in front of its own events.
+    writer.text('x');
+    const end = writer.finish('stop', USAGE);
+    expect(end[0]).toMatchObject({ type: 'response.output_item.added' });
+    expect(end.at(-1)?.type).toBe('response.completed');
+    expect(() => writer.finish('stop', USAGE)).toThrow(/terminal/);
+  });
+
+  it('callLimit: once that many calls completed, everything written after is dropped', () => {
+    const writer = new EventWriter(INITIAL, { callLimit: 1 });
+    writer.start();
+    writer.callStart('f');
+    writer.callArgs('{"a": 1}');
+    writer.callEnd();
+    writer.text('more');
+    writer.callStart('g');
+    writer.callEnd();
+    const events = [...(writer.drain() ?? []), ...writer.finish('stop', USAGE)];
+    expect(writer.completedCalls).toBe(1);
+    expect(ofType(events, 'response.output_item.added').map((e) => e.item.type)).toEqual(['function_call']);
+    expect(ofType(events, 'response.completed')[0].response.output).toEqual([
+      expect.objectContaining({ type: 'function_call', name: 'f', arguments: '{"a": 1}' }),
+    ]);
+  });
+
+  it('dropText: text makes no message item (a forced call), calls and reasoning still do', () => {
+    const writer = new EventWriter(INITIAL, { dropText: true });
+    writer.start();
+    writer.text('Sure, ');
+    writer.reasoning('r');
+    writer.callStart('f');
+    writer.callEnd();
+    writer.text('done');
+    const events = [...(writer.drain() ?? []), ...writer.finish('stop', USAGE)];
+    expect(ofType(events, 'response.output_item.added').map((e) => e.item.type)).toEqual(['reasoning', 'function_call']);
+    expect(events.some((e) => e.type === 'response.output_text.delta')).toBe(false);
+  });
+
+  it('broken arguments fail the response inside callEnd: error + response.failed are in the batch, later writes are dropped', () => {
+    const writer = new EventWriter(INITIAL);
+    writer.start();
+    writer.callStart('f');
+    writer.callArgs('{"a": ');
+    writer.callEnd();
+    writer.text('after');
+    expect(writer.ended).toBe(true);
+    expect(writer.drain()?.map((e) => e.type).slice(-2)).toEqual(['error', 'response.failed']);
+    expect(writer.drain()).toBeNull();
+    expect(writer.fail({ code: 'x', message: 'y' })).toEqual([]);
+  });
+});
+
 describe('item text across any number of deltas', () => {
   it('a message: the done text and the final item are the deltas joined, past many 64-delta pieces', () => {
     fc.assert(
