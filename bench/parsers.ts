@@ -270,55 +270,75 @@ function saveResults(update: (all: Record<string, unknown>) => void): void {
   console.log(`\nwrote bench/results.json and ${writeReport(all)}`);
 }
 
-interface TimedResult {
-  results: Record<string, number>;
-  detail: Record<string, unknown>;
+/** What a timed child measured: MB/s per run, the calls and events of one run. */
+interface TimedRun {
+  rates: number[];
+  calls: number;
+  events: number;
 }
 
 /**
- * Timed (in the bundled child): parser + writer and parser alone, alternated, per format. Prints the
- * table, then one `RESULT {json}` line for the parent.
+ * Timed, in a bundled child of its own per format and measure (`full`: parser + writer; `alone`: the
+ * parser into a counting sink): 3 warm-up runs, then RUNS timed runs; prints one `RESULT {json}` line.
+ * One process per format and measure, as a worker serves one model: in one process for all formats,
+ * the parsers' calls into their sink (the writer, the counting sink) and the splitter's calls into its
+ * inner parser saw several classes, which the formats measured later paid for.
  */
-function timedChild(): void {
+function timedChild(format: string, measure: string): void {
+  if (measure === 'loop') {
+    console.log(`RESULT ${JSON.stringify({ rates: [loopNs()], calls: 0, events: 0 } satisfies TimedRun)}`);
+    return;
+  }
+  const { bytes, chunks } = chunksOf(format);
+  const run = () => (measure === 'alone' ? { seconds: parserOnly(format, chunks), calls: 0, events: 0 } : once(format, chunks));
+  for (let i = 0; i < 3; i++) run(); // warm-up (JIT)
+  const runs = Array.from({ length: RUNS }, run);
+  const result: TimedRun = { rates: runs.map((r) => bytes / 1e6 / r.seconds), calls: runs[0].calls, events: runs[0].events };
+  console.log(`RESULT ${JSON.stringify(result)}`);
+}
+
+/** Runs one timed child on the bundle and returns its result. */
+async function timedRun(bundle: string, format: string, measure: 'full' | 'alone' | 'loop'): Promise<TimedRun> {
+  const args = [bundle, '--timed-child', format, measure, '--runs', String(RUNS), '--mb', String(TARGET_BYTES / 1024 / 1024)];
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.setEncoding('utf8');
+  child.stdout.on('data', (data: string) => (out += data));
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  const line = out.split('\n').find((l) => l.startsWith('RESULT '));
+  if (code !== 0 || line === undefined) throw new Error(`the timed run of ${format} (${measure}) failed (exit code ${code})`);
+  return JSON.parse(line.slice('RESULT '.length)) as TimedRun;
+}
+
+/** Timed: per format, parser + writer and the parser alone, each in its own child; prints the table and saves it. */
+async function timed(bundle: string): Promise<void> {
   const results: Record<string, number> = {};
   let plain = NaN;
   const alone: Record<string, number> = {};
   const spread: Record<string, [number, number]> = {};
   const rows: string[] = [];
-  const loopBefore = loopNs();
+  // The machine's speed, in a child like the measuring ones (under tsx the same loop timed differently).
+  const loopBefore = (await timedRun(bundle, 'none', 'loop')).rates[0];
   for (const format of formats) {
-    const { bytes, chunks } = chunksOf(format);
-    for (let i = 0; i < 3; i++) {
-      once(format, chunks); // warm-up (JIT)
-      parserOnly(format, chunks);
-    }
-    // Alternated, so that a slow spell of the machine hits both measures alike.
-    const runs: Array<ReturnType<typeof once>> = [];
-    const aloneRates: number[] = [];
-    for (let r = 0; r < RUNS; r++) {
-      runs.push(once(format, chunks));
-      aloneRates.push(bytes / 1e6 / parserOnly(format, chunks));
-    }
-    const rates = runs.map((r) => bytes / 1e6 / r.seconds);
-    const mbps = median(rates);
-    const lo = Math.min(...rates);
-    const hi = Math.max(...rates);
-    if (format === 'none') {
-      plain = round1(mbps);
-    } else {
+    const full = await timedRun(bundle, format, 'full');
+    const parser = await timedRun(bundle, format, 'alone');
+    const mbps = median(full.rates);
+    const lo = Math.min(...full.rates);
+    const hi = Math.max(...full.rates);
+    if (format === 'none') plain = round1(mbps);
+    else {
       results[format] = round1(mbps);
       spread[format] = [round1(lo), round1(hi)];
     }
-    alone[format] = round1(median(aloneRates));
+    alone[format] = round1(median(parser.rates));
     const name = format === 'none' ? '(plain text, no format: the floor)' : format;
     rows.push(
-      `| ${name} | ${mbps.toFixed(1)} | ${lo.toFixed(1)}–${hi.toFixed(1)} | ${median(aloneRates).toFixed(1)} | ${format === 'none' ? '' : runs[0].calls} | ${runs[0].events} |`,
+      `| ${name} | ${mbps.toFixed(1)} | ${lo.toFixed(1)}–${hi.toFixed(1)} | ${median(parser.rates).toFixed(1)} | ${format === 'none' ? '' : full.calls} | ${full.events} |`,
     );
   }
-  const loopAfter = loopNs();
-
+  const loopAfter = (await timedRun(bundle, 'none', 'loop')).rates[0];
   console.log(
-    `Parser + event writer, ${(TARGET_BYTES / 1e6).toFixed(2)} MB per format in ${CHUNK}-character chunks, median of ${RUNS} (Node ${process.version}, bundled); ` +
+    `Parser + event writer, ${(TARGET_BYTES / 1e6).toFixed(2)} MB per format in ${CHUNK}-character chunks, median of ${RUNS} (Node ${process.version}, bundled, one process per format); ` +
       `machine: ${loopBefore} → ${loopAfter} ns per loop iteration\n`,
   );
   console.log('| format | parser + writer MB/s (median) | min–max | parser alone MB/s | calls | events |');
@@ -329,32 +349,12 @@ function timedChild(): void {
     runs: RUNS,
     node: process.version,
     bundled: true,
+    process_per_format: true,
     spread_mb_per_s: spread,
     parser_alone_mb_per_s: alone,
     plain_text_mb_per_s: plain,
     loop_ns: [loopBefore, loopAfter],
   };
-  console.log(`RESULT ${JSON.stringify({ results, detail } satisfies TimedResult)}`);
-}
-
-/** Timed: runs `timedChild` in `node` on the bundle, passes its table through and saves its result. */
-async function timed(bundle: string): Promise<void> {
-  const args = [bundle, '--timed-child', ...process.argv.slice(2)];
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-  let result: TimedResult | null = null;
-  let partial = '';
-  child.stdout.setEncoding('utf8');
-  child.stdout.on('data', (data: string) => {
-    const lines = (partial + data).split('\n');
-    partial = lines.pop() ?? '';
-    for (const line of lines) {
-      if (line.startsWith('RESULT ')) result = JSON.parse(line.slice('RESULT '.length)) as TimedResult;
-      else console.log(line);
-    }
-  });
-  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-  if (code !== 0 || result === null) throw new Error(`the timed run failed (exit code ${code})`);
-  const { results, detail }: TimedResult = result;
   if (!ONLY) {
     saveResults((all) => {
       all.parser_mb_per_s = results;
@@ -468,6 +468,9 @@ async function instructions(bundle: string): Promise<void> {
 
 const childAt = process.argv.indexOf('--child');
 if (childAt > 0) child(process.argv[childAt + 1], Number(process.argv[childAt + 2]));
-else if (process.argv.includes('--timed-child')) timedChild();
+else if (process.argv.includes('--timed-child')) {
+  const at = process.argv.indexOf('--timed-child');
+  timedChild(process.argv[at + 1], process.argv[at + 2]);
+}
 else if (process.argv.includes('--instructions')) await instructions(await bundleSelf());
 else await timed(await bundleSelf());

@@ -284,6 +284,7 @@ function parsers(r: Results): string {
         plain_text_mb_per_s: number;
         loop_ns: [number, number];
         bundled?: boolean;
+        process_per_format?: boolean;
       }
     | undefined;
   if (!d) {
@@ -312,8 +313,8 @@ function parsers(r: Results): string {
     : '';
   return (
     `Node ${d.node}, bench/parsers.ts: a ~1 MB transcript per format through the output parser and the event writer in ` +
-    `${d.chunk_chars}-character chunks, median of ${d.runs} (\`npm run bench:parsers\`${d.bundled ? '; measured in a plain `node` child on an esbuild bundle with syntax minification, as `vite build` ships the worker, not under tsx' : ''}). "Parser alone" runs the same chunks ` +
-    'through the parser only, alternated with the full runs; the difference is the event writer. The plain-text row has no ' +
+    `${d.chunk_chars}-character chunks, median of ${d.runs} after 3 warm-up runs (\`npm run bench:parsers\`${d.bundled ? '; measured in a plain `node` child on an esbuild bundle with syntax minification, as `vite build` ships the worker, not under tsx' : ''}${d.process_per_format ? ', one child per format and measure, as a worker serves one model' : ''}). "Parser alone" writes the same chunks ` +
+    `into a sink that only counts${d.process_per_format ? ', in a child of its own' : ', alternated with the full runs'}; the difference is the event writer. The plain-text row has no ` +
     'tool-call format: one text event per chunk, the least any format can cost. ' +
     `The machine's speed during the run: ${d.loop_ns[0]} → ${d.loop_ns[1]} ns per iteration of a fixed integer loop ` +
     '(compare it before comparing MB/s across machines).' +
