@@ -108,6 +108,18 @@ function isBlank(s: string): boolean {
 }
 
 /**
+ * The special tokens by their third character (the one after `<|`), so that `tokenAt` compares `s`
+ * with one to three candidates instead of all eight: a token split over several chunks is looked up
+ * again at each of them, and comparing with every token (a `charCodeAt` of each side per character)
+ * made the lookup most of what the parser spent in headers (BENCHMARKS.md, session 9).
+ */
+const BY_THIRD: ReadonlyArray<readonly number[]> = (() => {
+  const table: number[][] = Array.from({ length: 128 }, () => []);
+  HARMONY_TOKENS.forEach((tok, t) => table[tok.charCodeAt(2)].push(t));
+  return table;
+})();
+
+/**
  * Which special token starts at `s[k]` (where `s[k] === '<'`): its index, PARTIAL_TOKEN when `s`
  * ends with a proper prefix of one, NO_TOKEN otherwise.
  */
@@ -115,11 +127,16 @@ function tokenAt(s: string, k: number): number {
   const n = s.length;
   if (k + 1 >= n) return PARTIAL_TOKEN;
   if (s.charCodeAt(k + 1) !== PIPE) return NO_TOKEN;
+  if (k + 2 >= n) return PARTIAL_TOKEN;
+  const c = s.charCodeAt(k + 2);
+  if (c >= 128) return NO_TOKEN;
+  const candidates = BY_THIRD[c];
   let partial = false;
-  for (let t = 0; t < HARMONY_TOKENS.length; t++) {
+  for (let x = 0; x < candidates.length; x++) {
+    const t = candidates[x];
     const tok = HARMONY_TOKENS[t];
     const len = Math.min(tok.length, n - k);
-    let m = 2;
+    let m = 3;
     while (m < len && s.charCodeAt(k + m) === tok.charCodeAt(m)) m++;
     if (m === tok.length) return t;
     if (m === len) partial = true; // s ends inside this token
@@ -127,10 +144,6 @@ function tokenAt(s: string, k: number): number {
   return partial ? PARTIAL_TOKEN : NO_TOKEN;
 }
 
-/**
- * Could `p` (text without special tokens, at the output start or after an end token) still be the
- * rest of a header (`assistant`, `to=R`, whitespace)?
- */
 function headerCandidate(p: string): boolean {
   const n = p.length;
   if (n > MAX_PRE) return false;
