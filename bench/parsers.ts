@@ -157,8 +157,33 @@ const INITIAL = {
 /** Reasoning format per format; `none` is the plain-text baseline (no tool-call parsing at all). */
 const reasoningOf = (format: string) => (format === 'none' ? 'none' : TURNS[format].reasoningFormat);
 
+/**
+ * The tools the transcripts call, as the request would give them: the service passes the request's
+ * tools to the parser, and qwen3_xml types each parameter's value by them (without them every value is
+ * typed 'auto' and held until it can tell a string from JSON).
+ */
+const TOOLS = [
+  {
+    name: 'get_weather',
+    parameters: {
+      type: 'object',
+      properties: {
+        city: { type: 'string' },
+        days: { type: 'integer' },
+        units: { type: 'object' },
+        tags: { type: 'array', items: { type: 'string' } },
+        verbose: { type: 'boolean' },
+      },
+    },
+  },
+  { name: 'get_time', parameters: { type: 'object', properties: {} } },
+];
+const NO_TOOLS = process.env.BENCH_NO_TOOLS === '1';
+const parserFor = (format: string) =>
+  createOutputParser({ toolFormat: format, reasoningFormat: reasoningOf(format), tools: NO_TOOLS ? undefined : TOOLS });
+
 function once(format: string, chunks: string[]): { seconds: number; events: number; calls: number } {
-  const parser = createOutputParser({ toolFormat: format, reasoningFormat: reasoningOf(format) });
+  const parser = parserFor(format);
   const writer = new EventWriter(INITIAL);
   let events = 0;
   const t0 = performance.now();
@@ -215,7 +240,7 @@ class CountingSink implements DeltaSink {
 /** The parser alone, same chunks: its deltas are counted and dropped (the decomposition's first part). */
 let keep: unknown;
 function parserOnly(format: string, chunks: string[]): number {
-  const parser = createOutputParser({ toolFormat: format, reasoningFormat: reasoningOf(format) });
+  const parser = parserFor(format);
   const sink = new CountingSink();
   const t0 = performance.now();
   for (let i = 0; i < chunks.length; i++) parser.pushTo(chunks[i], sink);

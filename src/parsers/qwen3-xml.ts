@@ -85,17 +85,17 @@ export const QWEN3_XML_MARKERS: readonly string[] = [
   PARAMETER_END,
 ];
 
-const TEXT_OPENERS = [TOOL_CALL];
+const TEXT_OPENERS = markerSet([TOOL_CALL]);
 /** Right after `</function>` (still in the block): the block ends, or another function follows. */
-const AFTER_FUNCTION = [TOOL_CALL_END, FUNCTION];
-const ONLY_FUNCTION = [FUNCTION];
-const BODY_MARKERS = [PARAMETER, FUNCTION_END, TOOL_CALL_END, TOOL_CALL, FUNCTION];
-const VALUE_CLOSERS = [PARAMETER_END, FUNCTION_END, TOOL_CALL_END];
+const AFTER_FUNCTION = markerSet([TOOL_CALL_END, FUNCTION]);
+const ONLY_FUNCTION = markerSet([FUNCTION]);
+const BODY_MARKERS = markerSet([PARAMETER, FUNCTION_END, TOOL_CALL_END, TOOL_CALL, FUNCTION]);
+const VALUE_CLOSERS = markerSet([PARAMETER_END, FUNCTION_END, TOOL_CALL_END]);
 /** Per value closer (index into VALUE_CLOSERS): markup that makes it structural when it follows. */
 const FOLLOWERS = [
-  [PARAMETER, FUNCTION_END, TOOL_CALL_END, TOOL_CALL, FUNCTION],
-  [TOOL_CALL_END, TOOL_CALL, FUNCTION],
-  [TOOL_CALL],
+  markerSet([PARAMETER, FUNCTION_END, TOOL_CALL_END, TOOL_CALL, FUNCTION]),
+  markerSet([TOOL_CALL_END, TOOL_CALL, FUNCTION]),
+  markerSet([TOOL_CALL]),
 ];
 
 // Modes.
@@ -136,16 +136,47 @@ function isNameBreak(c: number): boolean {
 }
 
 /**
- * Which of `markers` (none a prefix of another) occurs at `s[i]`: its index, PARTIAL when `s` ends
- * with a proper prefix of one, NO_MATCH otherwise.
+ * A set of markers (each starts with '<') for `matchAny`: the first position at which they differ,
+ * and per character there the markers that have it. A marker split over chunks is looked up again at
+ * each chunk; comparing it with every marker of the set, a `charCodeAt` on each side per character,
+ * cost more than reading the text around it (BENCHMARKS.md, session 9).
  */
-function matchAny(s: string, i: number, markers: readonly string[]): number {
+interface MarkerSet {
+  readonly markers: readonly string[];
+  readonly at: number;
+  readonly byChar: ReadonlyArray<readonly number[]>;
+}
+
+function markerSet(markers: readonly string[]): MarkerSet {
+  const shortest = Math.min(...markers.map((m) => m.length));
+  let at = 1;
+  while (at < shortest - 1 && markers.every((m) => m.charCodeAt(at) === markers[0].charCodeAt(at))) at++;
+  const byChar: number[][] = Array.from({ length: 128 }, () => []);
+  markers.forEach((m, k) => byChar[m.charCodeAt(at)].push(k));
+  return { markers, at, byChar };
+}
+
+/**
+ * Which marker of `set` (none a prefix of another) is at `s[i]` (where `s[i] === '<'`): its index in
+ * the set, PARTIAL when `s` ends with a proper prefix of one, NO_MATCH otherwise.
+ */
+function matchAny(s: string, i: number, set: MarkerSet): number {
   const avail = s.length - i;
+  const { markers, at } = set;
+  // The characters before `at` are the same in every marker ('<' was checked by the callers).
+  const first = markers[0];
+  const shared = avail < at ? avail : at;
+  for (let j = 1; j < shared; j++) if (s.charCodeAt(i + j) !== first.charCodeAt(j)) return NO_MATCH;
+  if (avail <= at) return PARTIAL;
+  const c = s.charCodeAt(i + at);
+  if (c >= 128) return NO_MATCH;
+  const candidates = set.byChar[c];
   let partial = false;
-  for (let k = 0; k < markers.length; k++) {
+  for (let x = 0; x < candidates.length; x++) {
+    const k = candidates[x];
     const m = markers[k];
     const len = avail < m.length ? avail : m.length;
-    let j = 1; // every marker starts with '<', which the callers have checked
+    let j = at + 1;
     while (j < len && s.charCodeAt(i + j) === m.charCodeAt(j)) j++;
     if (j === len) {
       if (len === m.length) return k;
@@ -766,8 +797,8 @@ export class Qwen3XmlParser extends SinkParser implements Prefillable {
       const m = matchAny(s, lt, TEXT_OPENERS);
       if (m >= 0) {
         if (lt > i) this.emitText(s.slice(i, lt), this.base + i);
-        this.openMarkup(TEXT_OPENERS[m], lt);
-        return lt + TEXT_OPENERS[m].length;
+        this.openMarkup(TEXT_OPENERS.markers[m], lt);
+        return lt + TEXT_OPENERS.markers[m].length;
       }
       if (m === PARTIAL && !final) {
         if (lt > i) this.emitText(s.slice(i, lt), this.base + i);
@@ -896,7 +927,7 @@ export class Qwen3XmlParser extends SinkParser implements Prefillable {
         this.carry = s.slice(lt);
         return n;
       }
-      const marker = BODY_MARKERS[m];
+      const marker = BODY_MARKERS.markers[m];
       const next = lt + marker.length;
       if (marker === PARAMETER) {
         this.mode = M_KEY;
@@ -995,7 +1026,7 @@ export class Qwen3XmlParser extends SinkParser implements Prefillable {
         this.mode = M_PENDING;
         return n;
       }
-      this.pend = VALUE_CLOSERS[m];
+      this.pend = VALUE_CLOSERS.markers[m];
       this.pendKind = m;
       this.mode = M_PENDING;
       return lt + this.pend.length;
