@@ -3,9 +3,11 @@
 // Random bytes come from the platform's CSPRNG a block at a time and are turned into one hex string
 // (ASCII codes in a byte array, decoded at once); each id is a slice of it. Drawing and formatting
 // bytes per id cost 0.5–0.7 µs here (a string per byte pair, joined); then about 0.13 µs. Each byte's
-// two hex digits are one 16-bit store from a 256-entry table (written through a byte view, so it holds
-// for either byte order): the block's loop, at two stores per byte, was about a third of what the
-// writer spends opening and closing a function call (its two ids; bench/parsers.ts, BENCHMARKS.md).
+// two hex digits are one 16-bit code from a 256-entry table (built through a byte view, so it holds
+// for either byte order). The loop reads the random bytes four at a time and writes two 32-bit words:
+// a loop over typed arrays costs about 35 instructions per iteration in Node 20 whatever it does, so
+// one byte per iteration was 3.5 ns per byte and this is 1.1–1.6 (BENCHMARKS.md, session 9). On a
+// big-endian machine the two codes of a word land swapped: the digits are random either way.
 const BLOCK = 4096;
 const HEX = new TextEncoder().encode('0123456789abcdef');
 const PAIRS = new Uint16Array(256);
@@ -17,7 +19,8 @@ const PAIRS = new Uint16Array(256);
   }
 }
 const bytes = new Uint8Array(BLOCK);
-const codes = new Uint16Array(BLOCK);
+const words = new Uint32Array(bytes.buffer);
+const codes = new Uint32Array(BLOCK / 2);
 const codeBytes = new Uint8Array(codes.buffer);
 const ascii = new TextDecoder('latin1');
 let hex = '';
@@ -28,13 +31,17 @@ let used = 0;
  * replacement), code after the loop that has not run yet has no type feedback: with `ascii.decode`
  * after the loop, the function deoptimized on every refill and was compiled again each time.
  */
-function toHex(src: Uint8Array, dst: Uint16Array, pairs: Uint16Array): void {
-  for (let i = 0; i < src.length; i++) dst[i] = pairs[src[i]];
+function toHex(src: Uint32Array, dst: Uint32Array, pairs: Uint16Array): void {
+  for (let i = 0; i < src.length; i++) {
+    const w = src[i];
+    dst[2 * i] = pairs[w & 255] | (pairs[(w >>> 8) & 255] << 16);
+    dst[2 * i + 1] = pairs[(w >>> 16) & 255] | (pairs[w >>> 24] << 16);
+  }
 }
 
 function refill(): void {
   crypto.getRandomValues(bytes);
-  toHex(bytes, codes, PAIRS);
+  toHex(words, codes, PAIRS);
   hex = ascii.decode(codeBytes);
   used = 0;
 }
