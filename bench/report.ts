@@ -294,7 +294,15 @@ function parsers(r: Results): string {
     );
   }
   const ins = r.parser_instructions_per_byte as
-    | { node: string; chunk_chars: number; transcript_mb: number; warmup_passes?: number; passes: number; per_byte: Record<string, number> }
+    | {
+        node: string;
+        chunk_chars: number;
+        transcript_mb: number;
+        warmup_passes?: number;
+        passes: number;
+        initial_old_space_mb?: number;
+        per_byte: Record<string, number>;
+      }
     | undefined;
   const perByte = (k: string) => (ins?.per_byte[k] !== undefined ? String(ins.per_byte[k]) : '–');
   const rows: Array<Array<string | number>> = Object.entries(p).map(([k, v]) => {
@@ -304,7 +312,7 @@ function parsers(r: Results): string {
   rows.push(['(plain text, no format: the floor)', f(d.plain_text_mb_per_s, 1), '', f(d.parser_alone_mb_per_s.none, 1), perByte('none'), '']);
   const insText = ins
     ? ' "Instructions per byte" is the same pipeline counted, not timed (`npm run bench:instructions`: valgrind, ' +
-      `\`node --predictable\`, ${ins.transcript_mb} MB transcripts, ` +
+      `\`node --predictable${ins.initial_old_space_mb ? ` --initial-old-space-size=${ins.initial_old_space_mb}` : ''}\` (no full collection in the counted window), ${ins.transcript_mb} MB transcripts, ` +
       (ins.warmup_passes !== undefined
         ? `${ins.passes} passes counted after ${ins.warmup_passes} warm-up passes`
         : `${ins.passes} passes minus 1`) +
