@@ -199,28 +199,47 @@ export class EventWriter implements DeltaSink {
   text(text: string): void {
     const item = this.open;
     if (item !== null && item.kind === 'message' && text !== '') this.add(this.textDelta(item, text));
-    else this.slow({ type: 'text', text });
+    else if (this.accepting() && !this.dropText && text !== '') {
+      // A new message: whitespace before it is held until real text follows.
+      const t = this.pendingSpace + text;
+      if (!/\S/.test(t)) this.pendingSpace = t;
+      else {
+        this.pendingSpace = '';
+        this.add(this.textDelta(this.openItem('message', this.out()), t));
+      }
+    }
   }
 
   reasoning(text: string): void {
     this.reasoningWrites_++;
     const item = this.open;
     if (item !== null && item.kind === 'reasoning' && text !== '') this.add(this.reasoningDelta(item, text));
-    else this.slow({ type: 'reasoning', text });
+    else if (this.accepting() && text !== '') this.add(this.reasoningDelta(this.openItem('reasoning', this.out()), text));
   }
 
   callArgs(text: string): void {
     const item = this.open;
-    if (item !== null && item.kind === 'call' && text !== '') this.add(this.argsDelta(item, text));
-    else this.slow({ type: 'call_args', text });
+    if (item !== null && item.kind === 'call') {
+      if (text !== '') this.add(this.argsDelta(item, text));
+    } else if (this.accepting()) throw new Error('EventWriter: call_args outside a call');
   }
 
   callStart(name: string): void {
-    this.slow({ type: 'call_start', name });
+    if (this.accepting()) this.openItem('call', this.out(), name);
   }
 
   callEnd(): void {
-    this.slow({ type: 'call_end' });
+    if (!this.accepting()) return;
+    const item = this.open;
+    if (item?.kind !== 'call') throw new Error('EventWriter: call_end outside a call');
+    const args = textOf(item);
+    // Never pass broken arguments off as a good call: the response fails, the item keeps them.
+    const problem =
+      args !== '' && !isJsonObjectText(args)
+        ? `The model wrote arguments for '${item.name}' that are not a JSON object: ${clip(args)}`
+        : this.validateArguments?.(item.name, args);
+    if (problem) this.failInto(this.out(), { code: 'tool_arguments_invalid', message: problem });
+    else this.closeOpen('completed', this.out());
   }
 
   /**
@@ -251,6 +270,11 @@ export class EventWriter implements DeltaSink {
     return out;
   }
 
+  /** Deltas are taken until the terminal event and until `callLimit` calls completed. */
+  private accepting(): boolean {
+    return !this.ended_ && this.completedCalls_ < this.callLimit;
+  }
+
   private add(ev: ResponseStreamEvent): void {
     const b = this.batch;
     if (b === null) this.batch = [ev];
@@ -262,58 +286,6 @@ export class EventWriter implements DeltaSink {
     let b = this.batch;
     if (b === null) this.batch = b = [];
     return b;
-  }
-
-  /** A delta the hot path does not take: dropped, opening an item, closing a call, or a misuse. */
-  private slow(delta: OutputDelta): void {
-    if (this.ended_ || this.completedCalls_ >= this.callLimit) return;
-    if (delta.type === 'text' && this.dropText) return;
-    this.pushSlow(delta, this.out());
-  }
-
-  /** Everything but a non-empty delta that continues the open item (which `push` writes itself). */
-  private pushSlow(delta: OutputDelta, out: ResponseStreamEvent[]): ResponseStreamEvent[] {
-    switch (delta.type) {
-      case 'text': {
-        if (!delta.text) break;
-        // A new message: whitespace before it is held until real text follows.
-        const text = this.pendingSpace + delta.text;
-        if (!/\S/.test(text)) {
-          this.pendingSpace = text;
-          break;
-        }
-        this.pendingSpace = '';
-        out.push(this.textDelta(this.openItem('message', out), text));
-        break;
-      }
-      case 'reasoning':
-        if (delta.text) out.push(this.reasoningDelta(this.openItem('reasoning', out), delta.text));
-        break;
-      case 'call_start':
-        this.openItem('call', out, delta.name);
-        break;
-      case 'call_args':
-        // (non-empty arguments in the open call were written by `push`)
-        if (this.open?.kind !== 'call') throw new Error('EventWriter: call_args outside a call');
-        break;
-      case 'call_end': {
-        const item = this.open;
-        if (item?.kind !== 'call') throw new Error('EventWriter: call_end outside a call');
-        const args = textOf(item);
-        // Never pass broken arguments off as a good call: the response fails, the item keeps them.
-        const problem =
-          args !== '' && !isJsonObjectText(args)
-            ? `The model wrote arguments for '${item.name}' that are not a JSON object: ${clip(args)}`
-            : this.validateArguments?.(item.name, args);
-        if (problem) {
-          this.failInto(out, { code: 'tool_arguments_invalid', message: problem });
-          return out;
-        }
-        this.closeOpen('completed', out);
-        break;
-      }
-    }
-    return out;
   }
 
   /**

@@ -53,6 +53,7 @@
  * examined a bounded number of times.
  */
 import type { Prefillable } from './scanner.ts';
+import { markerSet, matchAny, NO_MATCH, PARTIAL_MATCH } from './markers.ts';
 import { SinkParser, S_ARGS, S_REASONING, S_TEXT } from './sink.ts';
 import type { DeltaSink, OutputDelta, OutputParser, ToolFormatOptions, ToolFormatSpec } from './types.ts';
 import { isWs } from './chars.ts';
@@ -78,11 +79,10 @@ const T_RETURN = 5;
 const T_CALL = 6;
 const T_EOT = 7;
 
-const NO_TOKEN = -1;
-const PARTIAL_TOKEN = -2;
+const NO_TOKEN = NO_MATCH;
+const PARTIAL_TOKEN = PARTIAL_MATCH;
 
 const LT = 0x3c;
-const PIPE = 0x7c;
 
 // Modes.
 const M_PRE = 0; // at the output start or between messages: holding a possible header continuation
@@ -107,41 +107,15 @@ function isBlank(s: string): boolean {
   return true;
 }
 
-/**
- * The special tokens by their third character (the one after `<|`), so that `tokenAt` compares `s`
- * with one to three candidates instead of all eight: a token split over several chunks is looked up
- * again at each of them, and comparing with every token (a `charCodeAt` of each side per character)
- * made the lookup most of what the parser spent in headers (BENCHMARKS.md, session 9).
- */
-const BY_THIRD: ReadonlyArray<readonly number[]> = (() => {
-  const table: number[][] = Array.from({ length: 128 }, () => []);
-  HARMONY_TOKENS.forEach((tok, t) => table[tok.charCodeAt(2)].push(t));
-  return table;
-})();
+/** The special tokens, looked up by their third character (the one after `<|`). */
+const TOKENS = markerSet(HARMONY_TOKENS);
 
 /**
  * Which special token starts at `s[k]` (where `s[k] === '<'`): its index, PARTIAL_TOKEN when `s`
  * ends with a proper prefix of one, NO_TOKEN otherwise.
  */
 function tokenAt(s: string, k: number): number {
-  const n = s.length;
-  if (k + 1 >= n) return PARTIAL_TOKEN;
-  if (s.charCodeAt(k + 1) !== PIPE) return NO_TOKEN;
-  if (k + 2 >= n) return PARTIAL_TOKEN;
-  const c = s.charCodeAt(k + 2);
-  if (c >= 128) return NO_TOKEN;
-  const candidates = BY_THIRD[c];
-  let partial = false;
-  for (let x = 0; x < candidates.length; x++) {
-    const t = candidates[x];
-    const tok = HARMONY_TOKENS[t];
-    const len = Math.min(tok.length, n - k);
-    let m = 3;
-    while (m < len && s.charCodeAt(k + m) === tok.charCodeAt(m)) m++;
-    if (m === tok.length) return t;
-    if (m === len) partial = true; // s ends inside this token
-  }
-  return partial ? PARTIAL_TOKEN : NO_TOKEN;
+  return matchAny(s, k, TOKENS);
 }
 
 function headerCandidate(p: string): boolean {

@@ -64,6 +64,7 @@
  * character is looked at a bounded number of times.
  */
 import type { Prefillable } from './scanner.ts';
+import { markerSet, matchAny, NO_MATCH, PARTIAL_MATCH as PARTIAL } from './markers.ts';
 import { SinkParser, S_ARGS, S_TEXT } from './sink.ts';
 import type { DeltaSink, OutputDelta, ToolCallParser, ToolFormatOptions, ToolFormatSpec } from './types.ts';
 import { isWs } from './chars.ts';
@@ -114,8 +115,6 @@ const V_AUTO = 2; // no schema: held while it may still be a non-string JSON val
 const V_BUF = 3; // buffered to the end of the value, then converted
 
 // Outcomes of marker matching.
-const NO_MATCH = -1;
-const PARTIAL = -2;
 
 const LF = 0x0a;
 const LT = 0x3c;
@@ -133,57 +132,6 @@ const AUTO: ParamType = { conv: 'auto', nullable: false };
 /** Characters that can't be in a function name (besides the closing `>`). */
 function isNameBreak(c: number): boolean {
   return isWs(c) || c === LT || c === 0x7b || c === 0x7d || c === 0x22 || c === 0x27;
-}
-
-/**
- * A set of markers (each starts with '<') for `matchAny`: the first position at which they differ,
- * and per character there the markers that have it. A marker split over chunks is looked up again at
- * each chunk; comparing it with every marker of the set, a `charCodeAt` on each side per character,
- * cost more than reading the text around it (BENCHMARKS.md, session 9).
- */
-interface MarkerSet {
-  readonly markers: readonly string[];
-  readonly at: number;
-  readonly byChar: ReadonlyArray<readonly number[]>;
-}
-
-function markerSet(markers: readonly string[]): MarkerSet {
-  const shortest = Math.min(...markers.map((m) => m.length));
-  let at = 1;
-  while (at < shortest - 1 && markers.every((m) => m.charCodeAt(at) === markers[0].charCodeAt(at))) at++;
-  const byChar: number[][] = Array.from({ length: 128 }, () => []);
-  markers.forEach((m, k) => byChar[m.charCodeAt(at)].push(k));
-  return { markers, at, byChar };
-}
-
-/**
- * Which marker of `set` (none a prefix of another) is at `s[i]` (where `s[i] === '<'`): its index in
- * the set, PARTIAL when `s` ends with a proper prefix of one, NO_MATCH otherwise.
- */
-function matchAny(s: string, i: number, set: MarkerSet): number {
-  const avail = s.length - i;
-  const { markers, at } = set;
-  // The characters before `at` are the same in every marker ('<' was checked by the callers).
-  const first = markers[0];
-  const shared = avail < at ? avail : at;
-  for (let j = 1; j < shared; j++) if (s.charCodeAt(i + j) !== first.charCodeAt(j)) return NO_MATCH;
-  if (avail <= at) return PARTIAL;
-  const c = s.charCodeAt(i + at);
-  if (c >= 128) return NO_MATCH;
-  const candidates = set.byChar[c];
-  let partial = false;
-  for (let x = 0; x < candidates.length; x++) {
-    const k = candidates[x];
-    const m = markers[k];
-    const len = avail < m.length ? avail : m.length;
-    let j = at + 1;
-    while (j < len && s.charCodeAt(i + j) === m.charCodeAt(j)) j++;
-    if (j === len) {
-      if (len === m.length) return k;
-      partial = true;
-    }
-  }
-  return partial ? PARTIAL : NO_MATCH;
 }
 
 /** JSON escapes of the control characters (as JSON.stringify writes them). */

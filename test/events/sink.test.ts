@@ -8,23 +8,12 @@
 import fc from 'fast-check';
 import type { ResponseStreamEvent } from 'openai/resources/responses/responses';
 import { describe, expect, it } from 'vitest';
-import { EventWriter, type WireResponse } from '../../src/events/writer.ts';
+import { EventWriter } from '../../src/events/writer.ts';
+import { INITIAL, USAGE } from './response.ts';
 import { createOutputParser, registerToolFormat } from '../../src/parsers/index.ts';
 import type { OutputDelta, ParserOptions } from '../../src/parsers/types.ts';
 import { splitAt } from '../parsers/harness.ts';
 
-const INITIAL = {
-  id: 'resp_test',
-  object: 'response',
-  created_at: 0,
-  status: 'in_progress',
-  output: [],
-  model: 'test',
-  tools: [],
-  tool_choice: 'auto',
-} as unknown as WireResponse;
-
-const USAGE = { inputTokens: 1, outputTokens: 1 };
 const ARGS = '{"city": "Zürich \\"Altstadt\\"", "days": [1, 2], "units": {"t": "c"}}';
 const PROSE = 'It is mild <b>today</b> — 東京 is warmer; [x] {y} "z".';
 

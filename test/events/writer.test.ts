@@ -7,21 +7,10 @@
 import fc from 'fast-check';
 import type { ResponseStreamEvent } from 'openai/resources/responses/responses';
 import { describe, expect, it } from 'vitest';
-import { EventWriter, type WireResponse } from '../../src/events/writer.ts';
+import { EventWriter } from '../../src/events/writer.ts';
+import { INITIAL, USAGE } from './response.ts';
 import type { OutputDelta } from '../../src/parsers/types.ts';
 
-const INITIAL = {
-  id: 'resp_test',
-  object: 'response',
-  created_at: 0,
-  status: 'in_progress',
-  output: [],
-  model: 'test',
-  tools: [],
-  tool_choice: 'auto',
-} as unknown as WireResponse;
-
-const USAGE = { inputTokens: 1, outputTokens: 1 };
 
 /** Every event of a response made of `deltas`, as the service batches them (one batch per delta). */
 function write(deltas: OutputDelta[]): ResponseStreamEvent[] {
