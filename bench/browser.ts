@@ -2,12 +2,13 @@
  * Browser benchmarks, in Debian's Chromium through playwright-core against the app's dev server
  * (shared machinery in bench/harness.ts):
  *
- * 1. decode + TTFT — BARE (transformers.js generate() in a worker, bench/pages/bare.html) against
- *    STACK (openai SDK → service worker → host page → worker → engine → parser → event writer → SSE,
- *    bench/pages/stack.html), same ~30M random Llama (bench/fixtures.ts), same prompt, greedy, per
- *    backend; with the steps between them (YIELD: bare + the engine's per-step yield; ENGINE, SERVICE,
- *    RUNTIME: bench/pages/ladder.html) to attribute the difference. Paths run in a rotating order each repetition, the first repetition is
- *    a discarded warm-up, every path is timed on its page's clock, and the browser's CPU time per
+ * 1. decode + TTFT — BARE (transformers.js's own generate()) against STACK (openai SDK → service worker →
+ *    host page → worker → engine → parser → event writer → SSE, bench/pages/stack.html), same ~30M random
+ *    Llama (bench/fixtures.ts), same prompt, greedy, per backend; with the steps between them (YIELD:
+ *    bare + the engine's yield between steps; ENGINE; SERVICE; RUNTIME) to attribute the difference. Every
+ *    path runs in the same worker on the same loaded model (bench/pages/stack-worker.ts; why:
+ *    bench/twins.ts). Paths run in a rotating order each repetition, the first repetition is
+ *    a discarded warm-up, every path is timed on the page's clock, and the browser's CPU time per
  *    token is read from CDP. TTFT also from many one-token runs per path (`--ttft-reps`).
  *    → `decode_ratio`, `ttft_overhead_ms` (STACK vs BARE, medians).
  * 2. worker boundary — a scripted engine behind the runtime's worker protocol: events/s and bytes per

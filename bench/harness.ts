@@ -8,7 +8,6 @@ import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core'
 import { launchBrowser, startApp, type AppServer } from '../e2e/browser.ts';
 import type { BareBench } from './pages/bare.ts';
 import type { RunResult } from './pages/common.ts';
-import type { LadderBench } from './pages/ladder.ts';
 import type { StackBench } from './pages/stack.ts';
 
 export const STORIES = '/models/stories260K';
@@ -111,11 +110,9 @@ export async function prime(): Promise<void> {
     try {
       const stack = await openPage(ctx, '/bench/pages/stack.html');
       const bare = await openPage(ctx, '/bench/pages/bare.html');
-      const ladder = await openPage(ctx, '/bench/pages/ladder.html');
-      for (const p of [stack, bare, ladder]) p.on('framenavigated', (f) => void (f === p.mainFrame() && navigations++));
-      await stack.evaluate((m) => (window as unknown as Bench<StackBench>).bench.host(m, 'wasm'), STORIES);
+      for (const p of [stack, bare]) p.on('framenavigated', (f) => void (f === p.mainFrame() && navigations++));
+      await stack.evaluate((m) => (window as unknown as Bench<StackBench>).bench.hostLadder(m, 'wasm'), STORIES);
       await bare.evaluate((m) => (window as unknown as Bench<BareBench>).bench.load(m, 'wasm'), STORIES);
-      await ladder.evaluate((m) => (window as unknown as Bench<LadderBench>).bench.load(m, 'wasm'), STORIES);
       await sleep(3000);
     } catch (err) {
       if (!isDevServerChurn(err)) throw err;
@@ -131,22 +128,22 @@ export async function prime(): Promise<void> {
 // ------------------------------------------------------------------------------------------ paths
 
 /**
- * BARE and STACK, and the steps between them (bench/pages/ladder.ts):
- * bare → yield (bare + one task yield before each model step, as the engine does) → engine (our engine
+ * BARE and STACK, and the steps between them (bench/pages/stack-worker.ts):
+ * bare → yield (bare + the engine's task yield between model steps) → engine (our engine
  * alone) → service (+ service, parser, writer, SSE; in the worker) → runtime (+ the worker boundary,
  * read raw in the page) → stack (+ service worker, host page, SDK).
  */
 export type PathName = 'bare' | 'yield' | 'engine' | 'service' | 'runtime' | 'stack';
 export const ALL_PATHS: PathName[] = ['bare', 'yield', 'engine', 'service', 'runtime', 'stack'];
-const LADDER = new Set<PathName>(['engine', 'service', 'runtime']);
 
 export interface PathPages {
-  /** Load time per page (ms): bare, engine (ladder worker: engine + service), runtime, stack. */
+  /** Load time (ms) of the one model every path runs on (`stack`: page → runtime ready). */
   loadMs: Record<string, number>;
+  /** The page that times every path. */
   page(path: PathName): Page;
   /** One generation of `tokens` (default: the options') new tokens on `path`. */
   run(path: PathName, tokens?: number): Promise<RunResult>;
-  /** The worker that generates for `path` (CDP target id), for profiling. */
+  /** The worker that generates for `path` (CDP target id), for profiling: the same one for every path. */
   workerTarget(path: PathName): Promise<string | null>;
 }
 
@@ -159,37 +156,30 @@ export interface PathOptions {
   tokens: number;
 }
 
-/** Opens the pages `paths` need in `ctx` and loads the model in each. */
+/**
+ * Opens the STACK page in `ctx` and hosts the runtime on bench/pages/stack-worker.ts, whose worker runs
+ * every path on one loaded model: BARE, YIELD, ENGINE and SERVICE inside it, RUNTIME through
+ * `runtime.fetch`, STACK through the SDK and the service worker. Two workers that each load the model
+ * run it at speeds up to 15% apart (BENCHMARKS.md, session 10), so the paths share one.
+ */
 export async function openPaths(ctx: BrowserContext, o: PathOptions): Promise<PathPages> {
-  const bare = await openPage(ctx, '/bench/pages/bare.html');
-  const ladder = o.paths.some((p) => LADDER.has(p)) ? await openPage(ctx, '/bench/pages/ladder.html') : null;
   const stack = await openPage(ctx, '/bench/pages/stack.html');
   const loadMs: Record<string, number> = {};
-  loadMs.bare = (await bare.evaluate(([m, d]) => (window as unknown as Bench<BareBench>).bench.load(m, d), [o.modelUrl, o.backend])).loadMs;
-  if (ladder) {
-    const l = await ladder.evaluate(([m, d]) => (window as unknown as Bench<LadderBench>).bench.load(m, d), [o.modelUrl, o.backend]);
-    loadMs.engine = l.loadMs;
-    loadMs.runtime = l.runtimeLoadMs;
-  }
-  loadMs.stack = (await stack.evaluate(([m, d]) => (window as unknown as Bench<StackBench>).bench.host(m, d), [o.modelUrl, o.backend])).loadMs;
+  loadMs.stack = (await stack.evaluate(([m, d]) => (window as unknown as Bench<StackBench>).bench.hostLadder(m, d), [o.modelUrl, o.backend])).loadMs;
 
-  const page = (path: PathName) => (path === 'bare' || path === 'yield' ? bare : path === 'stack' ? stack : ladder!);
   const run = (path: PathName, tokens = o.tokens): Promise<RunResult> => {
-    if (path === 'bare' || path === 'yield') {
-      return bare.evaluate(([p, n, y]) => (window as unknown as Bench<BareBench>).bench.run(p, n, y), [o.prompt, tokens, path === 'yield'] as const);
-    }
     if (path === 'stack') return stack.evaluate(([m, p, n]) => (window as unknown as Bench<StackBench>).bench.run(m, p, n), [o.modelId, o.prompt, tokens] as const);
-    return ladder!.evaluate(([mode, m, p, n]) => (window as unknown as Bench<LadderBench>).bench.run(mode, m, p, n), [path, o.modelId, o.prompt, tokens] as const);
+    if (path === 'runtime') return stack.evaluate(([m, p, n]) => (window as unknown as Bench<StackBench>).bench.runtime(m, p, n), [o.modelId, o.prompt, tokens] as const);
+    return stack.evaluate(([step, p, n]) => (window as unknown as Bench<StackBench>).bench.ladder(step, p, n), [path, o.prompt, tokens] as const);
   };
-  const workerTarget = async (path: PathName): Promise<string | null> => {
-    const part = path === 'bare' || path === 'yield' ? 'bare-worker' : path === 'engine' || path === 'service' ? 'ladder-worker' : '/worker/worker.ts';
-    const cdp = await ctx.newCDPSession(page(path));
+  const workerTarget = async (): Promise<string | null> => {
+    const cdp = await ctx.newCDPSession(stack);
     const { targetInfo } = (await cdp.send('Target.getTargetInfo')) as { targetInfo: { targetId: string } };
     await cdp.detach();
     const targets = await listTargets();
-    return targets.find((t) => t.type === 'worker' && t.url.includes(part) && t.parentId === targetInfo.targetId)?.targetId ?? null;
+    return targets.find((t) => t.type === 'worker' && t.url.includes('stack-worker') && t.parentId === targetInfo.targetId)?.targetId ?? null;
   };
-  return { loadMs, page, run, workerTarget };
+  return { loadMs, page: () => stack, run, workerTarget };
 }
 
 // -------------------------------------------------------------------------------------------- CDP

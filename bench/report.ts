@@ -125,14 +125,17 @@ function decode(r: Results): string {
     [
       'Paths (each timed on the page clock: TTFT = request → first token / first `response.output_text.delta`; decode = (tokens − 1) / (last arrival − first arrival), tokens as counted by the producer):',
       '',
-      '- **BARE** — transformers.js `model.generate()` in a worker, one `postMessage` per token (bench/pages/bare-worker.ts).',
-      '- YIELD — BARE plus one task yield (a MessageChannel round trip) before each model step, as our engine does so that aborts reach a busy WASM worker.',
-      '- ENGINE — our engine (src/engines/transformers.ts) alone in a worker: `engine.generate()` on the rendered prompt, one message per chunk.',
+      'All six run in one worker on one loaded model (bench/pages/stack-worker.ts: the runtime\'s worker host on our engine, with the steps below RUNTIME beside it). ' +
+        'Two workers that each load the same model ran it up to 15% apart for their whole lives (`npx tsx bench/twins.ts`; BENCHMARKS.md, session 10), more than any step costs.',
+      '',
+      '- **BARE** — transformers.js `model.generate()` on the engine\'s own model object, one `postMessage` per token (bench/pages/bare-generate.ts).',
+      '- YIELD — BARE with the engine\'s yield left on (one task, a MessageChannel round trip, before a model step once 50 ms have passed since the last, so that aborts reach a busy WASM worker; `yieldingSteps` in src/engines/transformers.ts).',
+      '- ENGINE — our engine (src/engines/transformers.ts) alone: `engine.generate()` on the rendered prompt, one message per chunk.',
       '- SERVICE — the ResponsesService (template, engine, parser, event writer, SSE) read inside the worker, one message per delta.',
-      '- RUNTIME — `createWorkerRuntime` + `runtime.fetch` read raw in the page (worker boundary, no service worker, no SDK).',
+      '- RUNTIME — `runtime.fetch` in the page, read raw (worker boundary, no service worker, no SDK).',
       '- **STACK** — the `openai` SDK in the page → service worker → host page → runtime worker → … → SSE back (bench/pages/stack.ts).',
       '',
-      'All paths run in one browser context with the model loaded once per path; every repetition runs each path once in a rotated order, ' +
+      'Every repetition runs each path once in a rotated order, ' +
         'and the first repetition is a warm-up that is dropped. "STACK, engine clock" is the response\'s own `timings` field, measured in the worker from the engine\'s start ' +
         '(its TTFT leaves out everything before the engine runs; rounded to 0.1 tok/s, so it says little at WebGPU\'s speed here). ' +
         '"CPU ms/token" is the CPU time of all the browser\'s processes during the run (CDP `SystemInfo.getProcessInfo`) per generated token.',
@@ -197,13 +200,13 @@ function decode(r: Results): string {
       paths.map((p) => c.output_tokens[p]).join(' / '),
       paths.map((p) => c.input_tokens[p]).join(' / '),
       paths.every((p) => c.same_text_as_bare[p]) ? 'yes' : `**no**: ${paths.filter((p) => !c.same_text_as_bare[p]).join(', ')}`,
-      paths.map((p) => x.load_ms[p === 'service' ? 'engine' : p === 'yield' ? 'bare' : p] ?? '–').join(' / '),
+      String(x.load_ms.stack ?? '–'),
       (x.runs as Array<{ load1?: number }>).map((u) => u.load1 ?? '–').join(', '),
     ]);
   }
   parts.push(
     'Checks and context (paths in the order ' + Object.keys(Object.values(d)[0].paths).map((p) => PATHS[p] ?? p).join(' / ') + '):\n\n' +
-      table(['backend', 'STACK ÷ BARE per repetition, median (min–max)', 'STACK − BARE TTFT per repetition, ms', 'output tokens', 'prompt tokens', 'same text as BARE', 'load ms', 'load average (1 min) after each repetition'], rrows),
+      table(['backend', 'STACK ÷ BARE per repetition, median (min–max)', 'STACK − BARE TTFT per repetition, ms', 'output tokens', 'prompt tokens', 'same text as BARE', 'model load ms (page → runtime ready)', 'load average (1 min) after each repetition'], rrows),
   );
   return parts.join('\n\n');
 }

@@ -9,42 +9,20 @@
  * `env` is set the way the engine sets it (src/engines/transformers.ts): local folder served by the
  * app, no remote models, ONNX Runtime's files from /ort/.
  */
-import { AutoModelForCausalLM, AutoTokenizer, BaseStreamer, env, type PreTrainedTokenizer } from '@huggingface/transformers';
+import { AutoModelForCausalLM, AutoTokenizer, env, type PreTrainedTokenizer } from '@huggingface/transformers';
+import { bareGenerate, type GenerativeModel } from './bare-generate.ts';
 
 declare const self: DedicatedWorkerGlobalScope;
 
 export type BareRequest =
   | { type: 'load'; model: string; device: string; dtype: string }
-  | {
-      type: 'generate';
-      prompt: string;
-      maxNewTokens: number;
-      /** Yield one task before each model step, as our engine does (src/engines/transformers.ts, so aborts get in). */
-      yieldEachStep?: boolean;
-    };
+  | { type: 'generate'; prompt: string; maxNewTokens: number };
 
 export type BareMessage =
   | { type: 'loaded'; loadMs: number }
   | { type: 'token'; id: number }
   | { type: 'done'; inputTokens: number; outputTokens: number; text: string }
   | { type: 'error'; message: string };
-
-interface GenerativeModel {
-  generate(options: Record<string, unknown>): Promise<unknown>;
-  forward(inputs: unknown): Promise<unknown>;
-}
-
-/** A new task (MessageChannel round trip, no timer clamping): what the engine awaits before each step. */
-function nextTask(): Promise<void> {
-  return new Promise((resolve) => {
-    const channel = new MessageChannel();
-    channel.port1.onmessage = () => {
-      channel.port1.close();
-      resolve();
-    };
-    channel.port2.postMessage(null);
-  });
-}
 
 let tokenizer: PreTrainedTokenizer | null = null;
 let model: GenerativeModel | null = null;
@@ -67,50 +45,16 @@ async function load(folder: string, device: string, dtype: string): Promise<numb
   return performance.now() - t0;
 }
 
-async function generate(prompt: string, maxNewTokens: number, yieldEachStep: boolean): Promise<void> {
-  const tok = tokenizer!;
-  // The same prompt the service renders: the model's chat template with one user message.
-  const text = tok.apply_chat_template([{ role: 'user', content: prompt }], { add_generation_prompt: true, tokenize: false }) as string;
-  const inputs = tok(text, { add_special_tokens: false });
-  const inputTokens = inputs.input_ids.dims[1];
-  const ids: number[] = [];
-  let promptSeen = false;
-  // The cheapest streamer there is: one message per token (its id), nothing decoded on the way.
-  const streamer = Object.assign(new BaseStreamer(), {
-    put(value: bigint[][]) {
-      if (!promptSeen) {
-        promptSeen = true; // generate() puts the prompt first
-        return;
-      }
-      const id = Number(value[0][0]);
-      ids.push(id);
-      self.postMessage({ type: 'token', id } satisfies BareMessage);
-    },
-    end() {},
-  });
-  const mdl = model!;
-  const forward = mdl.forward;
-  if (yieldEachStep) {
-    mdl.forward = async (x: unknown) => {
-      await nextTask();
-      return forward.call(mdl, x);
-    };
-  }
-  try {
-    await mdl.generate({ ...inputs, max_new_tokens: maxNewTokens, do_sample: false, streamer });
-  } finally {
-    if (yieldEachStep) mdl.forward = forward;
-  }
-  const outputTokens = ids.length;
-  const all = tok.decode(ids, { skip_special_tokens: false });
-  self.postMessage({ type: 'done', inputTokens, outputTokens, text: all } satisfies BareMessage);
+async function generate(prompt: string, maxNewTokens: number): Promise<void> {
+  const done = await bareGenerate(model!, tokenizer!, prompt, maxNewTokens, (id) => self.postMessage({ type: 'token', id } satisfies BareMessage));
+  self.postMessage({ type: 'done', ...done } satisfies BareMessage);
 }
 
 self.onmessage = async (e: MessageEvent<BareRequest>) => {
   const msg = e.data;
   try {
     if (msg.type === 'load') self.postMessage({ type: 'loaded', loadMs: await load(msg.model, msg.device, msg.dtype) } satisfies BareMessage);
-    else await generate(msg.prompt, msg.maxNewTokens, msg.yieldEachStep ?? false);
+    else await generate(msg.prompt, msg.maxNewTokens);
   } catch (err) {
     self.postMessage({ type: 'error', message: (err as Error)?.message ?? String(err) } satisfies BareMessage);
   }

@@ -40,13 +40,13 @@ const bench = {
     });
     return { loadMs: performance.now() - t0, workerLoadMs };
   },
-  async run(prompt: string, maxNewTokens: number, yieldEachStep = false): Promise<RunResult> {
+  async run(prompt: string, maxNewTokens: number): Promise<RunResult> {
     let first = 0;
     let last = 0;
     let arrivals = 0;
     let done: Extract<BareMessage, { type: 'done' }> | null = null;
     const start = performance.now();
-    await send({ type: 'generate', prompt, maxNewTokens, yieldEachStep }, (msg, at) => {
+    await send({ type: 'generate', prompt, maxNewTokens }, (msg, at) => {
       if (msg.type === 'token') {
         arrivals++;
         if (arrivals === 1) first = at;

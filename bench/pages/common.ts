@@ -71,6 +71,24 @@ export interface BoundaryStats {
 export const IN_WORKER = 'bench:in-worker';
 export const IN_WORKER_RESULT = 'bench:in-worker-result';
 
+/** The steps below RUNTIME, run in the decode bench's worker beside the host (bench/pages/stack-worker.ts). */
+export type LadderStep = 'bare' | 'yield' | 'engine' | 'service';
+/** Page → worker `{ type: LADDER, step, prompt, maxTokens }`; worker → page one `LADDER_TOKEN` per token, then `LADDER_DONE` or `LADDER_ERROR`. */
+export const LADDER = 'bench:ladder';
+export const LADDER_TOKEN = 'bench:ladder-token';
+export const LADDER_DONE = 'bench:ladder-done';
+export const LADDER_ERROR = 'bench:ladder-error';
+
+/** The SSE record that carries a text delta (our encoder writes the `event:` line first). */
+export const DELTA_RECORD = 'event: response.output_text.delta\n';
+
+/** The text deltas and the usage of a whole SSE body (to check that every path generated the same text). */
+export function sseSummary(sse: string): { inputTokens: number; outputTokens: number; text: string } {
+  const usage = /"input_tokens":(\d+).*"output_tokens":(\d+)/.exec(sse.slice(sse.lastIndexOf('event: ')));
+  const text = [...sse.matchAll(/"type":"response\.output_text\.delta".*?"delta":("(?:[^"\\]|\\.)*")/g)].map((m) => JSON.parse(m[1]) as string).join('');
+  return { inputTokens: Number(usage?.[1] ?? 0), outputTokens: Number(usage?.[2] ?? 0), text };
+}
+
 /** transformers.js's Cache Storage (`env.cacheKey`): entries and bytes stored. */
 export async function cacheInfo(): Promise<{ entries: number; bytes: number }> {
   if (!(await caches.has('transformers-cache'))) return { entries: 0, bytes: 0 };

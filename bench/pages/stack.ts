@@ -4,11 +4,30 @@
  * does); the official `openai` SDK in this same page sends `POST /v1/responses` with no custom fetch, so
  * a request goes SDK → service worker → host (this page) → worker → engine → parser → event writer →
  * SSE → back. Timings are taken here, on the page's clock. Driven by bench/browser.ts via `window.bench`.
+ *
+ * The decode bench hosts the runtime on bench/pages/stack-worker.ts (`hostLadder`): the same worker host
+ * and engine, with the steps below STACK beside them on the same loaded model. `ladder` runs BARE,
+ * YIELD, ENGINE or SERVICE there, `runtime` reads `runtime.fetch` raw here (RUNTIME: the worker
+ * boundary without the service worker or the SDK), and `run` is STACK.
  */
 import OpenAI from 'openai';
 import { createWorkerRuntime, type WorkerRuntime } from '../../src/browser/runtime.ts';
 import { hostRuntime, type HostHandle } from '../../src/browser/relay.ts';
-import { IN_WORKER, IN_WORKER_RESULT, envReport, timed, type BoundaryStats, type RunResult } from './common.ts';
+import {
+  DELTA_RECORD,
+  IN_WORKER,
+  IN_WORKER_RESULT,
+  LADDER,
+  LADDER_DONE,
+  LADDER_ERROR,
+  LADDER_TOKEN,
+  envReport,
+  sseSummary,
+  timed,
+  type BoundaryStats,
+  type LadderStep,
+  type RunResult,
+} from './common.ts';
 
 async function registered(): Promise<void> {
   await navigator.serviceWorker.register('/worker/sw.ts', { type: 'module', scope: '/' });
@@ -63,6 +82,73 @@ const bench = {
   /** Hosts a transformers.js runtime on `model` (a served folder). */
   host(model: string, device: string, dtype = 'fp32') {
     return host(() => createWorkerRuntime({ model, engineOptions: { wasmPaths: '/ort/', device, dtype } }));
+  },
+  /** Hosts a transformers.js runtime on `model` in the decode bench's worker (stack-worker.ts). */
+  hostLadder(model: string, device: string, dtype = 'fp32') {
+    return host(() =>
+      createWorkerRuntime({
+        model,
+        engineOptions: { wasmPaths: '/ort/', device, dtype },
+        createWorker: () => new Worker(new URL('./stack-worker.ts', import.meta.url), { type: 'module' }),
+      }),
+    );
+  },
+  /** BARE, YIELD, ENGINE or SERVICE in the runtime's worker (after `hostLadder`): each token timed on arrival here. */
+  ladder(step: LadderStep, prompt: string, maxTokens: number): Promise<RunResult> {
+    const worker = runtime!.worker;
+    return new Promise<RunResult>((resolve, reject) => {
+      let first = 0;
+      let last = 0;
+      let arrivals = 0;
+      const start = performance.now();
+      const onMessage = (e: MessageEvent<{ type?: string; message?: string; inputTokens: number; outputTokens: number; text: string }>) => {
+        const msg = e.data;
+        if (msg?.type === LADDER_TOKEN) {
+          const at = performance.now();
+          arrivals++;
+          if (arrivals === 1) first = at;
+          last = at;
+          return;
+        }
+        if (msg?.type !== LADDER_DONE && msg?.type !== LADDER_ERROR) return;
+        worker.removeEventListener('message', onMessage);
+        if (msg.type === LADDER_ERROR) return reject(new Error(`${step}: ${msg.message}`));
+        const end = performance.now();
+        resolve({ ...timed(start, first, last, end, msg.outputTokens), tokens: msg.outputTokens, inputTokens: msg.inputTokens, arrivals, text: msg.text });
+      };
+      worker.addEventListener('message', onMessage);
+      worker.postMessage({ type: LADDER, step, prompt, maxTokens });
+    });
+  },
+  /** RUNTIME: one streamed response from `runtime.fetch`, read raw here (no service worker, no SDK). */
+  async runtime(model: string, prompt: string, maxTokens: number): Promise<RunResult> {
+    let first = 0;
+    let last = 0;
+    let arrivals = 0;
+    let sse = '';
+    const start = performance.now();
+    const res = await runtime!.fetch('http://runtime.local/v1/responses', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model, input: prompt, temperature: 0, max_output_tokens: maxTokens, stream: true }),
+    });
+    const reader = res.body!.getReader();
+    const decoder = new TextDecoder();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      const at = performance.now();
+      const chunk = decoder.decode(value, { stream: true });
+      sse += chunk;
+      for (let i = chunk.indexOf(DELTA_RECORD); i !== -1; i = chunk.indexOf(DELTA_RECORD, i + 1)) {
+        arrivals++;
+        if (arrivals === 1) first = at;
+        last = at;
+      }
+    }
+    const end = performance.now();
+    const { inputTokens, outputTokens, text } = sseSummary(sse);
+    return { ...timed(start, first, last, end, outputTokens), tokens: outputTokens, inputTokens, arrivals, text };
   },
   /** Hosts the worker-boundary runtime (scripted engine in bench/pages/boundary-worker.ts). */
   hostScripted() {
