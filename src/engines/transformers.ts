@@ -66,6 +66,11 @@ export interface TransformersEngineOptions {
   chatTemplate?: string;
   /** Context length (default: config.max_position_embeddings, else tokenizer model_max_length, else 2048). */
   contextLength?: number;
+  /**
+   * Longest time (ms) a generation runs before the worker reads its messages, so an abort waits at
+   * most this plus one model step (default 50; 0 yields before every step).
+   */
+  yieldIntervalMs?: number;
   /** WebGPU probe for device 'auto' (tests inject a fake). */
   probe?: () => Promise<DeviceReport>;
 }
@@ -135,16 +140,32 @@ function nextTask(): Promise<void> {
   });
 }
 
+/** Default for `yieldIntervalMs`: how long a generation may run before the worker reads its messages. */
+export const YIELD_INTERVAL_MS = 50;
+
 /**
  * On the WASM backend a model step resolves through microtasks only, so a whole generation can run
  * without the worker ever reading its messages — an abort from the page would wait for the end.
- * Yielding one task before each step lets the abort in, so generation stops at the next token.
+ * Before a step, once `intervalMs` have passed since the last yield (and before a generation's first
+ * step), this yields one task, which lets the abort in: it waits at most `intervalMs` plus one step.
+ * Not before every step: each turn of the event loop also lets V8 run its pending collector tasks, and
+ * yielding before every step cost about 3% of decode speed on the 30M bench model (BENCHMARKS.md,
+ * session 10); a model slower than `intervalMs` per step still yields before every one.
  */
-function yieldingEachStep(model: ModelLike): ModelLike {
+export function yieldingSteps<M extends { forward?(inputs: unknown): Promise<unknown> }>(
+  model: M,
+  intervalMs = YIELD_INTERVAL_MS,
+  now: () => number = () => performance.now(),
+  yieldTask: () => Promise<void> = nextTask,
+): M {
   const forward = model.forward?.bind(model);
   if (forward) {
+    let last = -Infinity;
     model.forward = async (inputs: unknown) => {
-      await nextTask();
+      if (now() - last >= intervalMs) {
+        await yieldTask();
+        last = now();
+      }
       return forward(inputs);
     };
   }
@@ -318,7 +339,7 @@ export function transformersEngine(options: TransformersEngineOptions): Transfor
       if (dtype) modelOpts.dtype = dtype;
       const mdl = (await tf.AutoModelForCausalLM.from_pretrained(name, modelOpts as never)) as unknown as ModelLike;
       tokenizer = tok;
-      model = yieldingEachStep(mdl);
+      model = yieldingSteps(mdl, options.yieldIntervalMs);
     } catch (err) {
       throw codedError(
         'model_load_failed',

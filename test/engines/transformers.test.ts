@@ -8,7 +8,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createResponsesService } from '../../src/index.ts';
 import {
   IncrementalDecoder,
+  YIELD_INTERVAL_MS,
   transformersEngine,
+  yieldingSteps,
   type GenerationTimings,
   type LoadProgress,
   type TransformersEngine,
@@ -248,4 +250,43 @@ describe('transformersEngine errors', () => {
     const bad = transformersEngine({ model: MODEL_DIR, device: 'auto', dtype: 'q4f16', availableDtypes: ['q4f16'], probe: async () => report });
     await expect(bad.load()).rejects.toMatchObject({ code: 'unsupported_device' });
   });
+});
+
+/**
+ * When the engine yields. That the yield lets a page's abort into a busy WASM worker is held in Chromium
+ * (e2e/runtime.e2e.ts, e2e/service-worker.e2e.ts): Node drains one MessagePort's messages before
+ * others and before timers, so it cannot show that here.
+ */
+describe('yieldingSteps: the worker reads its messages between model steps, at most every interval', () => {
+  /** Runs `steps` model steps of `stepMs` each on a fake clock; returns the steps (1-based) a task was yielded before. */
+  async function yieldsBefore(steps: number, stepMs: number, intervalMs?: number): Promise<number[]> {
+    let clock = 1000;
+    let step = 0;
+    const yielded: number[] = [];
+    const model = yieldingSteps(
+      {
+        async forward(_inputs: unknown) {
+          clock += stepMs;
+        },
+      },
+      intervalMs,
+      () => clock,
+      async () => void yielded.push(step),
+    );
+    for (step = 1; step <= steps; step++) await model.forward!(null);
+    return yielded;
+  }
+
+  it('yields before the first step, then once the interval has passed: an abort waits at most the interval plus one step', async () => {
+    expect(YIELD_INTERVAL_MS).toBe(50);
+    const at = await yieldsBefore(30, 17);
+    expect(at).toEqual([1, 4, 7, 10, 13, 16, 19, 22, 25, 28]);
+    for (let i = 1; i < at.length; i++) expect((at[i] - at[i - 1]) * 17).toBeLessThanOrEqual(YIELD_INTERVAL_MS + 17);
+  });
+
+  it('yields before every step when a step takes longer than the interval, or when the interval is 0', async () => {
+    expect(await yieldsBefore(5, 80)).toEqual([1, 2, 3, 4, 5]);
+    expect(await yieldsBefore(5, 1, 0)).toEqual([1, 2, 3, 4, 5]);
+  });
+
 });
