@@ -7,8 +7,8 @@
  *    Llama (bench/fixtures.ts), same prompt, greedy, per backend; with the steps between them (YIELD:
  *    bare + the engine's yield between steps; ENGINE; SERVICE; RUNTIME) to attribute the difference. Every
  *    path runs in the same worker on the same loaded model (bench/pages/stack-worker.ts; why:
- *    bench/twins.ts). Paths run in a rotating order each repetition, the first repetition is
- *    a discarded warm-up, every path is timed on the page's clock, and the browser's CPU time per
+ *    bench/twins.ts). Paths run in a rotating order each repetition, each after a full collection in
+ *    the page, the worker and the service worker, the first repetition is a discarded warm-up, every path is timed on the page's clock, and the browser's CPU time per
  *    token is read from CDP. TTFT also from many one-token runs per path (`--ttft-reps`).
  *    → `decode_ratio`, `ttft_overhead_ms` (STACK vs BARE, medians).
  * 2. worker boundary — a scripted engine behind the runtime's worker protocol: events/s and bytes per
@@ -143,6 +143,7 @@ async function decode(backend: string, model: BenchDecoder) {
       const results: Rep['results'] = {};
       for (const path of order) {
         await pages.page(path).bringToFront();
+        await pages.collectGarbage();
         const before = await processCpu();
         const machineBefore = machineCpuMs();
         const t0 = performance.now();
@@ -164,6 +165,7 @@ async function decode(backend: string, model: BenchDecoder) {
       for (let rep = 0; rep < ttftReps; rep++) {
         for (const path of rotation(paths, rep)) {
           await pages.page(path).bringToFront();
+          await pages.collectGarbage();
           ttft[path].push((await pages.run(path, 1)).ttftMs);
         }
       }

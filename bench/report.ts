@@ -135,7 +135,7 @@ function decode(r: Results): string {
       '- RUNTIME — `runtime.fetch` in the page, read raw (worker boundary, no service worker, no SDK).',
       '- **STACK** — the `openai` SDK in the page → service worker → host page → runtime worker → … → SSE back (bench/pages/stack.ts).',
       '',
-      'Every repetition runs each path once in a rotated order, ' +
+      'Every repetition runs each path once in a rotated order, each run after a full collection in the page, the worker and the service worker (CDP `HeapProfiler.collectGarbage`), ' +
         'and the first repetition is a warm-up that is dropped. "STACK, engine clock" is the response\'s own `timings` field, measured in the worker from the engine\'s start ' +
         '(its TTFT leaves out everything before the engine runs; rounded to 0.1 tok/s, so it says little at WebGPU\'s speed here). ' +
         '"CPU ms/token" is the CPU time of all the browser\'s processes during the run (CDP `SystemInfo.getProcessInfo`) per generated token.',
