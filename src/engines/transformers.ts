@@ -146,21 +146,23 @@ export const YIELD_INTERVAL_MS = 50;
 /**
  * On the WASM backend a model step resolves through microtasks only, so a whole generation can run
  * without the worker ever reading its messages — an abort from the page would wait for the end.
- * Before a step, once `intervalMs` have passed since the last yield (and before a generation's first
- * step), this yields one task, which lets the abort in: it waits at most `intervalMs` plus one step.
+ * Wraps `model.forward` so that, before a step, once `intervalMs` have passed since the last yield, it
+ * yields one task, which lets the abort in: it waits at most `intervalMs` plus one step. Returns
+ * `restart`, which makes the next step yield (the engine calls it as a generation starts, so a message
+ * already waiting gets in before the prompt is processed).
  * Not before every step: each turn of the event loop also lets V8 run its pending collector tasks, and
  * yielding before every step cost about 3% of decode speed on the 30M bench model (BENCHMARKS.md,
  * session 10); a model slower than `intervalMs` per step still yields before every one.
  */
-export function yieldingSteps<M extends { forward?(inputs: unknown): Promise<unknown> }>(
-  model: M,
+export function yieldingSteps(
+  model: { forward?(inputs: unknown): Promise<unknown> },
   intervalMs = YIELD_INTERVAL_MS,
   now: () => number = () => performance.now(),
   yieldTask: () => Promise<void> = nextTask,
-): M {
+): () => void {
+  let last = -Infinity;
   const forward = model.forward?.bind(model);
   if (forward) {
-    let last = -Infinity;
     model.forward = async (inputs: unknown) => {
       if (now() - last >= intervalMs) {
         await yieldTask();
@@ -169,7 +171,9 @@ export function yieldingSteps<M extends { forward?(inputs: unknown): Promise<unk
       return forward(inputs);
     };
   }
-  return model;
+  return () => {
+    last = -Infinity;
+  };
 }
 
 const isLocalFolder = (model: string) => /^(\/|\.{1,2}\/|https?:\/\/|file:\/\/)/.test(model);
@@ -263,6 +267,8 @@ export function transformersEngine(options: TransformersEngineOptions): Transfor
   let tf: TransformersModule | null = null;
   let tokenizer: TokenizerLike | null = null;
   let model: ModelLike | null = null;
+  /** Makes the model's next step yield to the worker's messages (see `yieldingSteps`). */
+  let restartSteps = () => {};
   let modelInfo: ModelInfo | null = null;
   let eosIds = new Set<number>();
   let hiddenIds = new Set<number>();
@@ -339,7 +345,8 @@ export function transformersEngine(options: TransformersEngineOptions): Transfor
       if (dtype) modelOpts.dtype = dtype;
       const mdl = (await tf.AutoModelForCausalLM.from_pretrained(name, modelOpts as never)) as unknown as ModelLike;
       tokenizer = tok;
-      model = yieldingSteps(mdl, options.yieldIntervalMs);
+      restartSteps = yieldingSteps(mdl, options.yieldIntervalMs);
+      model = mdl;
     } catch (err) {
       throw codedError(
         'model_load_failed',
@@ -542,6 +549,7 @@ export function transformersEngine(options: TransformersEngineOptions): Transfor
       queue.notify();
     };
     signal.addEventListener('abort', onAbort);
+    restartSteps();
     const generation = mdl
       .generate(genOptions)
       .catch((err: unknown) => {

@@ -258,22 +258,24 @@ describe('transformersEngine errors', () => {
  * others and before timers, so it cannot show that here.
  */
 describe('yieldingSteps: the worker reads its messages between model steps, at most every interval', () => {
-  /** Runs `steps` model steps of `stepMs` each on a fake clock; returns the steps (1-based) a task was yielded before. */
-  async function yieldsBefore(steps: number, stepMs: number, intervalMs?: number): Promise<number[]> {
+  /**
+   * Runs `steps` model steps of `stepMs` each on a fake clock, calling `restart` before the steps listed
+   * in `restartAt`; returns the steps (1-based) a task was yielded before.
+   */
+  async function yieldsBefore(steps: number, stepMs: number, intervalMs?: number, restartAt: number[] = []): Promise<number[]> {
     let clock = 1000;
     let step = 0;
     const yielded: number[] = [];
-    const model = yieldingSteps(
-      {
-        async forward(_inputs: unknown) {
-          clock += stepMs;
-        },
+    const model = {
+      async forward(_inputs: unknown) {
+        clock += stepMs;
       },
-      intervalMs,
-      () => clock,
-      async () => void yielded.push(step),
-    );
-    for (step = 1; step <= steps; step++) await model.forward!(null);
+    };
+    const restart = yieldingSteps(model, intervalMs, () => clock, async () => void yielded.push(step));
+    for (step = 1; step <= steps; step++) {
+      if (restartAt.includes(step)) restart();
+      await model.forward(null);
+    }
     return yielded;
   }
 
@@ -287,6 +289,10 @@ describe('yieldingSteps: the worker reads its messages between model steps, at m
   it('yields before every step when a step takes longer than the interval, or when the interval is 0', async () => {
     expect(await yieldsBefore(5, 80)).toEqual([1, 2, 3, 4, 5]);
     expect(await yieldsBefore(5, 1, 0)).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it('restart (a new generation) makes the next step yield, however recent the last yield', async () => {
+    expect(await yieldsBefore(8, 17, undefined, [3, 6])).toEqual([1, 3, 6]);
   });
 
 });
