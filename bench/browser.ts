@@ -8,8 +8,8 @@
  *    bare + the engine's yield between steps; ENGINE; SERVICE; RUNTIME) to attribute the difference. Every
  *    path runs in the same worker on the same loaded model (bench/pages/stack-worker.ts; why:
  *    bench/twins.ts). Paths run in a rotating order each repetition, each after a full collection in
- *    the page, the worker and the service worker, the first repetition is a discarded warm-up, every path is timed on the page's clock, and the browser's CPU time per
- *    token is read from CDP. TTFT also from many one-token runs per path (`--ttft-reps`).
+ *    the page, the worker and the service worker; the first repetition is a discarded warm-up; every
+ *    path is timed on the page's clock, and the browser's CPU time per token is read from CDP. TTFT also from many one-token runs per path (`--ttft-reps`).
  *    → `decode_ratio`, `ttft_overhead_ms` (STACK vs BARE, medians).
  * 2. worker boundary — a scripted engine behind the runtime's worker protocol: events/s and bytes per
  *    event inside the worker, across the worker boundary, through the service worker, with the SDK.

@@ -185,10 +185,10 @@ export async function openPaths(ctx: BrowserContext, o: PathOptions): Promise<Pa
     const targets = await listTargets();
     return targets.find((t) => t.type === 'worker' && t.url.includes('stack-worker') && t.parentId === targetInfo.targetId)?.targetId ?? null;
   };
-  return { loadMs, page: () => stack, run, workerTarget, collectGarbage: async () => {
-      if (!(await heaps(ctx, stack, 'stack-worker')).worker) throw new Error('collectGarbage: no CDP target for the decode worker (stack-worker)');
-    },
+  const collectGarbage = async () => {
+    if (!(await heaps(ctx, stack, 'stack-worker')).worker) throw new Error('collectGarbage: no CDP target for the decode worker (stack-worker)');
   };
+  return { loadMs, page: () => stack, run, workerTarget, collectGarbage };
 }
 
 // -------------------------------------------------------------------------------------------- CDP

@@ -3,7 +3,7 @@
  * times the tokens as they arrive here. Driven by bench/browser.ts through `window.bench`.
  */
 import type { BareMessage, BareRequest } from './bare-worker.ts';
-import { cacheInfo, envReport, timed, type RunResult } from './common.ts';
+import { Arrivals, cacheInfo, envReport, type RunResult } from './common.ts';
 
 let worker: Worker | null = null;
 let listener: ((msg: BareMessage, at: number) => void) | null = null;
@@ -41,23 +41,15 @@ const bench = {
     return { loadMs: performance.now() - t0, workerLoadMs };
   },
   async run(prompt: string, maxNewTokens: number): Promise<RunResult> {
-    let first = 0;
-    let last = 0;
-    let arrivals = 0;
+    const arrivals = new Arrivals();
     let done: Extract<BareMessage, { type: 'done' }> | null = null;
-    const start = performance.now();
     await send({ type: 'generate', prompt, maxNewTokens }, (msg, at) => {
-      if (msg.type === 'token') {
-        arrivals++;
-        if (arrivals === 1) first = at;
-        last = at;
-      }
+      if (msg.type === 'token') arrivals.mark(1, at);
       if (msg.type === 'done') done = msg;
       return msg.type === 'done';
     });
-    const end = performance.now();
     const d = done! as Extract<BareMessage, { type: 'done' }>;
-    return { ...timed(start, first, last, end, d.outputTokens), tokens: d.outputTokens, inputTokens: d.inputTokens, arrivals, text: d.text };
+    return arrivals.result({ tokens: d.outputTokens, inputTokens: d.inputTokens, text: d.text });
   },
   terminate() {
     worker?.terminate();

@@ -23,7 +23,7 @@ import { transformersEngine, type TransformersEngine, type TransformersEngineOpt
 import { ChatTemplate } from '../../src/prompt/chat.ts';
 import { createResponsesService, type ResponsesService } from '../../src/service/service.ts';
 import { bareGenerate, type GenerativeModel } from './bare-generate.ts';
-import { DELTA_RECORD, LADDER, LADDER_DONE, LADDER_ERROR, LADDER_TOKEN, sseSummary, type LadderStep } from './common.ts';
+import { LADDER, LADDER_DONE, LADDER_ERROR, LADDER_TOKEN, decodeRequest, readDeltas, sseSummary, type LadderStep } from './common.ts';
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -97,22 +97,10 @@ async function viaEngine(prompt: string, maxTokens: number) {
 }
 
 async function viaService(prompt: string, maxTokens: number) {
-  const res = await service!.fetch('http://worker.local/v1/responses', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ model: engine!.models()[0].id, input: prompt, temperature: 0, max_output_tokens: maxTokens, stream: true }),
-  });
-  const reader = res.body!.getReader();
-  const decoder = new TextDecoder();
-  let sse = '';
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    const chunk = decoder.decode(value, { stream: true });
-    sse += chunk;
-    for (let i = chunk.indexOf(DELTA_RECORD); i !== -1; i = chunk.indexOf(DELTA_RECORD, i + 1)) token();
-  }
-  return sseSummary(sse);
+  const res = await service!.fetch('http://worker.local/v1/responses', decodeRequest(engine!.models()[0].id, prompt, maxTokens));
+  return sseSummary(await readDeltas(res.body!, (n) => {
+    for (let i = 0; i < n; i++) token();
+  }));
 }
 
 Comlink.expose(host);

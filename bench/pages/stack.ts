@@ -14,16 +14,17 @@ import OpenAI from 'openai';
 import { createWorkerRuntime, type WorkerRuntime } from '../../src/browser/runtime.ts';
 import { hostRuntime, type HostHandle } from '../../src/browser/relay.ts';
 import {
-  DELTA_RECORD,
+  Arrivals,
   IN_WORKER,
   IN_WORKER_RESULT,
   LADDER,
   LADDER_DONE,
   LADDER_ERROR,
   LADDER_TOKEN,
+  decodeRequest,
   envReport,
+  readDeltas,
   sseSummary,
-  timed,
   type BoundaryStats,
   type LadderStep,
   type RunResult,
@@ -97,24 +98,14 @@ const bench = {
   ladder(step: LadderStep, prompt: string, maxTokens: number): Promise<RunResult> {
     const worker = runtime!.worker;
     return new Promise<RunResult>((resolve, reject) => {
-      let first = 0;
-      let last = 0;
-      let arrivals = 0;
-      const start = performance.now();
+      const arrivals = new Arrivals();
       const onMessage = (e: MessageEvent<{ type?: string; message?: string; inputTokens: number; outputTokens: number; text: string }>) => {
         const msg = e.data;
-        if (msg?.type === LADDER_TOKEN) {
-          const at = performance.now();
-          arrivals++;
-          if (arrivals === 1) first = at;
-          last = at;
-          return;
-        }
+        if (msg?.type === LADDER_TOKEN) return arrivals.mark();
         if (msg?.type !== LADDER_DONE && msg?.type !== LADDER_ERROR) return;
         worker.removeEventListener('message', onMessage);
         if (msg.type === LADDER_ERROR) return reject(new Error(`${step}: ${msg.message}`));
-        const end = performance.now();
-        resolve({ ...timed(start, first, last, end, msg.outputTokens), tokens: msg.outputTokens, inputTokens: msg.inputTokens, arrivals, text: msg.text });
+        resolve(arrivals.result({ tokens: msg.outputTokens, inputTokens: msg.inputTokens, text: msg.text }));
       };
       worker.addEventListener('message', onMessage);
       worker.postMessage({ type: LADDER, step, prompt, maxTokens });
@@ -122,33 +113,10 @@ const bench = {
   },
   /** RUNTIME: one streamed response from `runtime.fetch`, read raw here (no service worker, no SDK). */
   async runtime(model: string, prompt: string, maxTokens: number): Promise<RunResult> {
-    let first = 0;
-    let last = 0;
-    let arrivals = 0;
-    let sse = '';
-    const start = performance.now();
-    const res = await runtime!.fetch('http://runtime.local/v1/responses', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ model, input: prompt, temperature: 0, max_output_tokens: maxTokens, stream: true }),
-    });
-    const reader = res.body!.getReader();
-    const decoder = new TextDecoder();
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      const at = performance.now();
-      const chunk = decoder.decode(value, { stream: true });
-      sse += chunk;
-      for (let i = chunk.indexOf(DELTA_RECORD); i !== -1; i = chunk.indexOf(DELTA_RECORD, i + 1)) {
-        arrivals++;
-        if (arrivals === 1) first = at;
-        last = at;
-      }
-    }
-    const end = performance.now();
-    const { inputTokens, outputTokens, text } = sseSummary(sse);
-    return { ...timed(start, first, last, end, outputTokens), tokens: outputTokens, inputTokens, arrivals, text };
+    const arrivals = new Arrivals();
+    const res = await runtime!.fetch('http://runtime.local/v1/responses', decodeRequest(model, prompt, maxTokens));
+    const { inputTokens, outputTokens, text } = sseSummary(await readDeltas(res.body!, (n) => arrivals.mark(n)));
+    return arrivals.result({ tokens: outputTokens, inputTokens, text });
   },
   /** Hosts the worker-boundary runtime (scripted engine in bench/pages/boundary-worker.ts). */
   hostScripted() {
@@ -161,20 +129,14 @@ const bench = {
   },
   /** One streamed response through the SDK and the service worker, timed here. */
   async run(model: string, prompt: string, maxTokens: number): Promise<RunResult> {
-    let first = 0;
-    let last = 0;
-    let arrivals = 0;
+    const arrivals = new Arrivals();
     let text = '';
     let usage: { input_tokens: number; output_tokens: number } | null = null;
     let timings: { time_to_first_token_ms: number; decode_tokens_per_second: number; total_ms: number } | undefined;
-    const start = performance.now();
     const stream = await client.responses.create({ model, input: prompt, temperature: 0, max_output_tokens: maxTokens, stream: true });
     for await (const ev of stream) {
       if (ev.type === 'response.output_text.delta') {
-        const at = performance.now();
-        arrivals++;
-        if (arrivals === 1) first = at;
-        last = at;
+        arrivals.mark();
         text += ev.delta;
       } else if (ev.type === 'response.completed' || ev.type === 'response.incomplete') {
         usage = ev.response.usage ?? null;
@@ -184,13 +146,11 @@ const bench = {
         throw new Error(`the response failed: ${JSON.stringify(ev)}`);
       }
     }
-    const end = performance.now();
     if (!usage) throw new Error('no usage in the terminal event');
-    const tokens = usage.output_tokens;
     const engine = timings
       ? { ttftMs: timings.time_to_first_token_ms, decodeTps: timings.decode_tokens_per_second, totalMs: timings.total_ms }
       : undefined;
-    return { ...timed(start, first, last, end, tokens), tokens, inputTokens: usage.input_tokens, arrivals, text, engine };
+    return arrivals.result({ tokens: usage.output_tokens, inputTokens: usage.input_tokens, text, engine });
   },
   /** `n` short streamed responses in a row (memory growth). */
   async many(model: string, prompt: string, n: number, maxTokens: number): Promise<number> {
