@@ -12,7 +12,7 @@ import type {
   ResponseStreamEvent,
   ResponseUsage,
 } from 'openai/resources/responses/responses';
-import { newId } from '../protocol/ids.ts';
+import { ItemIds } from '../protocol/ids.ts';
 import { isJsonObjectText } from './json-object.ts';
 import type { DeltaSink, OutputDelta } from '../parsers/types.ts';
 
@@ -149,6 +149,7 @@ export class EventWriter implements DeltaSink {
   private ended_ = false;
   private completedCalls_ = 0;
   private readonly base: WireResponse;
+  private readonly ids = new ItemIds();
 
   /** `initial`: the response object with the request echo (status, output and usage are set here). */
   constructor(initial: WireResponse, opts: EventWriterOptions = {}) {
@@ -380,7 +381,7 @@ export class EventWriter implements DeltaSink {
     const index = this.nextIndex++;
     let item: OpenItem;
     if (kind === 'message') {
-      const id = newId('msg');
+      const id = this.ids.message();
       item = { kind, id, index, head: '', tail: '', n: 0 };
       out.push(
         asEvent({
@@ -399,7 +400,7 @@ export class EventWriter implements DeltaSink {
         }),
       );
     } else if (kind === 'reasoning') {
-      const id = newId('rs');
+      const id = this.ids.reasoning();
       item = { kind, id, index, head: '', tail: '', n: 0 };
       out.push(
         asEvent({
@@ -418,8 +419,8 @@ export class EventWriter implements DeltaSink {
         }),
       );
     } else {
-      const id = newId('fc');
-      const callId = newId('call');
+      const id = this.ids.call();
+      const callId = this.ids.callId();
       item = { kind, id, callId, name, index, head: '', tail: '', n: 0 };
       out.push(
         asEvent({

@@ -58,3 +58,47 @@ export type IdKind = 'resp' | 'msg' | 'fc' | 'call' | 'rs';
 export function newId(kind: IdKind): string {
   return `${kind}_${randomHex(kind === 'call' ? 24 : 48)}`;
 }
+
+/**
+ * The ids of one response's items: each kind's prefix and a random body drawn once per response
+ * (40 hex digits, 160 bits; 16 for call ids), then a counter in decimal (digits are hex digits too):
+ * `fc_<40 hex><n>`, `call_<16 hex><n>`. Unique within the response by the counter and across
+ * responses by the random body.
+ *
+ * A fresh random id per item cost about 800 instructions (the platform's random bytes and their
+ * formatting, amortized over a block) and call-dense output writes two per call: on the parser
+ * bench's llama3_json transcript (a call every ~100 characters) the writer spent 11% of its
+ * instructions on ids. This is one string concatenation per id (BENCHMARKS.md, session 11).
+ */
+export class ItemIds {
+  private n = 0;
+  private readonly msgBase: string;
+  private readonly rsBase: string;
+  private readonly fcBase: string;
+  private readonly callBase: string;
+
+  constructor() {
+    const body = randomHex(40);
+    this.msgBase = `msg_${body}`;
+    this.rsBase = `rs_${body}`;
+    this.fcBase = `fc_${body}`;
+    this.callBase = `call_${randomHex(16)}`;
+  }
+
+  message(): string {
+    return this.msgBase + this.n++;
+  }
+
+  reasoning(): string {
+    return this.rsBase + this.n++;
+  }
+
+  /** A function call's item id (its `call_id` is `callId()`). */
+  call(): string {
+    return this.fcBase + this.n++;
+  }
+
+  callId(): string {
+    return this.callBase + this.n++;
+  }
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { newId, type IdKind } from '../../src/protocol/ids.ts';
+import { ItemIds, newId, type IdKind } from '../../src/protocol/ids.ts';
 
 describe('newId', () => {
   it("has OpenAI's prefix and a hex body (24 characters for call ids, 48 for the others)", () => {
@@ -23,5 +23,37 @@ describe('newId', () => {
     expect([...counts.keys()].sort().join('')).toBe('0123456789abcdef');
     // 96000 digits: 6000 expected each; a formatting bug (a digit never or always written) is far outside.
     for (const n of counts.values()) expect(Math.abs(n - 6000)).toBeLessThan(600);
+  });
+});
+
+describe('ItemIds', () => {
+  it("gives each kind OpenAI's prefix and a hex body", () => {
+    const ids = new ItemIds();
+    expect(ids.message()).toMatch(/^msg_[0-9a-f]{41,}$/);
+    expect(ids.reasoning()).toMatch(/^rs_[0-9a-f]{41,}$/);
+    expect(ids.call()).toMatch(/^fc_[0-9a-f]{41,}$/);
+    expect(ids.callId()).toMatch(/^call_[0-9a-f]{17,}$/);
+  });
+
+  it('never repeats within one response, nor across responses', () => {
+    const seen = new Set<string>();
+    for (let r = 0; r < 50; r++) {
+      const ids = new ItemIds();
+      for (let i = 0; i < 400; i++) {
+        seen.add(ids.message());
+        seen.add(ids.reasoning());
+        seen.add(ids.call());
+        seen.add(ids.callId());
+      }
+    }
+    expect(seen.size).toBe(50 * 400 * 4);
+  });
+
+  it('draws a new random body for each response', () => {
+    const a = new ItemIds().call();
+    const b = new ItemIds().call();
+    // Same counter value (0), so only the random body can tell them apart.
+    expect(a.slice(0, -1)).not.toBe(b.slice(0, -1));
+    expect(a.endsWith('0') && b.endsWith('0')).toBe(true);
   });
 });
