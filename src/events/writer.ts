@@ -229,14 +229,15 @@ export class EventWriter implements DeltaSink {
     if (this.accepting()) this.openItem('call', this.out(), name);
   }
 
-  callEnd(): void {
+  callEnd(checked = false): void {
     if (!this.accepting()) return;
     const item = this.open;
     if (item?.kind !== 'call') throw new Error('EventWriter: call_end outside a call');
     const args = textOf(item);
-    // Never pass broken arguments off as a good call: the response fails, the item keeps them.
+    // Never pass broken arguments off as a good call: the response fails, the item keeps them. (Unless
+    // the parser read them as JSON already: `checked`, see DeltaSink.)
     const problem =
-      args !== '' && !isJsonObjectText(args)
+      args !== '' && !checked && !isJsonObjectText(args)
         ? `The model wrote arguments for '${item.name}' that are not a JSON object: ${clip(args)}`
         : this.validateArguments?.(item.name, args);
     if (problem) this.failInto(this.out(), { code: 'tool_arguments_invalid', message: problem });

@@ -33,6 +33,23 @@
 import type { DeltaSink, OutputDelta, ToolCallParser } from './types.ts';
 import { SinkParser, S_ARGS, S_TEXT } from './sink.ts';
 import { isWs } from './chars.ts';
+import {
+  A_CLOSE_OBJ,
+  A_OPEN_ARR,
+  A_OPEN_OBJ,
+  A_COMMA,
+  J_ACTION,
+  J_AFTER,
+  J_ARR_FIRST,
+  J_BAD,
+  J_MAX_DEPTH,
+  J_OBJ_FIRST,
+  JSON_STEP,
+  jsonAfterComma,
+  jsonInString,
+  jsonResume,
+  jsonWide,
+} from './json-dfa.ts';
 
 export interface JsonCallScannerConfig {
   /** Markers that open a block of calls, e.g. `['<tool_call>']`. Non-empty strings. */
@@ -283,6 +300,8 @@ export class JsonCallScanner extends SinkParser implements Prefillable {
   private ended = false; // call_end emitted
   private argsSeen = false;
   private argsDone = false;
+  /** The arguments value read was checked and is a JSON object (see `balancedJson`). */
+  private argsChecked = false;
   private argsBuf = ''; // argument text read before the name was known
   private litIsArgs = false;
   private bare = false; // the current call is a bare call (no call object around its arguments)
@@ -293,6 +312,13 @@ export class JsonCallScanner extends SinkParser implements Prefillable {
   private inStr = false;
   private esc = false;
   private balStatus = BAL_MORE;
+  /**
+   * JSON check of an arguments value, beside the bracket matching: the automaton's state (J_BAD once
+   * the value is not a JSON object, or for values that are not checked) and the kind of each open
+   * level (bit k set: level k is an object).
+   */
+  private js = J_BAD;
+  private kinds = 0;
 
   constructor(config: JsonCallScannerConfig) {
     super();
@@ -718,6 +744,7 @@ export class JsonCallScanner extends SinkParser implements Prefillable {
     this.ended = false;
     this.argsSeen = false;
     this.argsDone = false;
+    this.argsChecked = false;
     this.argsBuf = '';
   }
 
@@ -811,7 +838,7 @@ export class JsonCallScanner extends SinkParser implements Prefillable {
 
   private endCall(): void {
     this.ended = true;
-    this.emitCallEnd();
+    this.emitCallEnd(this.argsChecked);
   }
 
   /** `s[j]` can't continue the call object. */
@@ -832,8 +859,10 @@ export class JsonCallScanner extends SinkParser implements Prefillable {
     else this.enterAfterCall(j);
   }
 
-  private argsComplete(): void {
+  /** The arguments value is complete; `checked`: it was read as a JSON object and is one. */
+  private argsComplete(checked = false): void {
     this.argsDone = true;
+    this.argsChecked = checked;
     if (this.started && !this.ended) this.endCall();
   }
 
@@ -915,6 +944,9 @@ export class JsonCallScanner extends SinkParser implements Prefillable {
             this.depth = 1;
             this.inStr = false;
             this.esc = false;
+            // Arguments that open an object are checked as they are read; other values are not.
+            this.js = kind === K_ARGS && c === LBRACE ? J_OBJ_FIRST : J_BAD;
+            this.kinds = 1;
             if (kind === K_ARGS) {
               this.argsSeen = true;
               this.argsFrom = i; // the arguments' own first byte
@@ -1017,9 +1049,118 @@ export class JsonCallScanner extends SinkParser implements Prefillable {
   /**
    * Bracket matching (ignoring brackets inside strings) from `s[i]`; sets `balStatus` and returns
    * where it stopped: the end of `s` (BAL_MORE), just after the closing bracket (BAL_DONE), or at a
-   * (partial) marker that can't be inside a JSON value (BAL_CUT / BAL_PARTIAL).
+   * (partial) marker that can't be inside a JSON value (BAL_CUT / BAL_PARTIAL). An arguments object is
+   * checked as JSON on the way (`balancedJson`) until it turns out not to be.
    */
   private balanced(s: string, i: number, final: boolean): number {
+    if (this.js !== J_BAD) {
+      const j = this.balancedJson(s, i, final);
+      if (this.js !== J_BAD) return j;
+      i = j; // not JSON: plain bracket matching from here
+    }
+    return this.balancedPlain(s, i, final);
+  }
+
+  /**
+   * `balanced` for an arguments object that is valid JSON so far: JSON's grammar as an automaton
+   * (json-dfa.ts), which also finds the closing bracket. The writer checks every call's arguments
+   * before it lets the call complete (events/writer.ts); a call whose arguments were checked here
+   * ends with `callEnd(true)` and the writer does not read them again: on call-dense output that
+   * check was a third of the writer's instructions, more than this automaton costs (BENCHMARKS.md,
+   * session 11). At the first character that is not JSON it stops, sets `js` to J_BAD and returns where
+   * plain bracket matching goes on (`inStr` set as that loop would have it).
+   */
+  private balancedJson(s: string, i: number, final: boolean): number {
+    const n = s.length;
+    const step = JSON_STEP;
+    let st = this.js;
+    let depth = this.depth;
+    let kinds = this.kinds;
+    let j = i;
+    let status = BAL_MORE;
+    let bad = -1;
+    for (; j < n; j++) {
+      const c = s.charCodeAt(j);
+      const t = c < 128 ? step[(st << 7) | c] : jsonWide(st);
+      if (t < J_ACTION) {
+        if (t !== J_BAD) {
+          st = t;
+          continue;
+        }
+        // Not JSON here; outside strings it may be a marker that cuts the value off.
+        if (c < 128 && this.interruptFirst[c] === 1 && !jsonInString(st)) {
+          const m = this.matchInterrupt(s, j);
+          if (m === FULL || (m === PARTIAL && final)) {
+            status = BAL_CUT;
+            break;
+          }
+          if (m === PARTIAL) {
+            status = BAL_PARTIAL;
+            break;
+          }
+        }
+        bad = j;
+        break;
+      }
+      if (t === A_OPEN_OBJ || t === A_OPEN_ARR) {
+        if (t === A_OPEN_ARR && this.brackInterrupt) {
+          const m = this.matchInterrupt(s, j);
+          if (m === FULL) {
+            status = BAL_CUT;
+            break;
+          }
+          if (m === PARTIAL && !final) {
+            status = BAL_PARTIAL;
+            break;
+          }
+        }
+        if (depth === J_MAX_DEPTH) {
+          bad = j; // too deep to follow: not checked
+          break;
+        }
+        if (t === A_OPEN_OBJ) {
+          kinds |= 1 << depth;
+          st = J_OBJ_FIRST;
+        } else {
+          kinds &= ~(1 << depth);
+          st = J_ARR_FIRST;
+        }
+        depth++;
+        continue;
+      }
+      const inObject = ((kinds >>> (depth - 1)) & 1) === 1;
+      if (t === A_COMMA) {
+        st = jsonAfterComma(inObject);
+        continue;
+      }
+      // A close: it must be the innermost container's.
+      if ((t === A_CLOSE_OBJ) !== inObject) {
+        bad = j;
+        break;
+      }
+      st = J_AFTER;
+      if (--depth === 0) {
+        j++;
+        status = BAL_DONE;
+        break;
+      }
+    }
+    this.depth = depth;
+    this.kinds = kinds;
+    this.balStatus = status;
+    if (bad < 0) {
+      this.js = st;
+      return j;
+    }
+    const resume = jsonResume(st);
+    this.js = J_BAD;
+    this.inStr = resume !== 0;
+    this.esc = false;
+    return resume === 1 ? bad + 1 : bad;
+  }
+
+  /** `balanced` without the JSON check. */
+  private balancedPlain(s: string, i: number, final: boolean): number {
     const n = s.length;
     let depth = this.depth;
     let inStr = this.inStr;
@@ -1085,7 +1226,7 @@ export class JsonCallScanner extends SinkParser implements Prefillable {
       if (this.os === O_ARGS_RAW) {
         this.args(s.slice(this.argsFrom, j));
         this.argsFrom = -1;
-        this.argsComplete();
+        this.argsComplete(this.js !== J_BAD);
       }
       this.os = O_COMMA_OR_CLOSE;
       return j;

@@ -114,9 +114,10 @@ export abstract class SinkParser implements ToolCallParser {
     this.sink.callStart(name);
   }
 
-  protected emitCallEnd(): void {
+  /** `checked`: see `DeltaSink.callEnd`. */
+  protected emitCallEnd(checked = false): void {
     if (this.outKind !== S_NONE) this.flushStr();
-    this.sink.callEnd();
+    this.sink.callEnd(checked);
   }
 
   /** Writes the pending string delta, if any. */

@@ -22,7 +22,13 @@ export interface DeltaSink {
   reasoning(text: string): void;
   callStart(name: string): void;
   callArgs(text: string): void;
-  callEnd(): void;
+  /**
+   * The call's arguments are complete. `checked`: the parser read the arguments it wrote for this call
+   * as JSON and they are, together, one JSON object exactly as `JSON.parse` takes it, so the event
+   * writer need not read them again. Without it (the default; always through `push`/`end` arrays) the
+   * writer checks them.
+   */
+  callEnd(checked?: boolean): void;
 }
 
 /**
