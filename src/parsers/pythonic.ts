@@ -696,7 +696,9 @@ export class PythonicParser extends SinkParser implements Prefillable {
   }
 
   private endCall(): void {
-    this.emitCallEnd();
+    // The arguments are JSON this parser wrote, closed valid on every path (`closeArgs`): checked
+    // (DeltaSink.callEnd), the writer need not read them again.
+    this.emitCallEnd(true);
     this.callsInBlock++;
   }
 

@@ -849,7 +849,10 @@ export class Qwen3XmlParser extends SinkParser implements Prefillable {
 
   private closeCall(): void {
     this.emitArgs('}');
-    this.emitCallEnd();
+    // The arguments are JSON this parser wrote: keys through JSON.stringify, string values escaped as
+    // they stream, other values converted (`convert`) to text JSON.parse took or JSON.stringify wrote.
+    // Checked (DeltaSink.callEnd): the writer need not read them again.
+    this.emitCallEnd(true);
     this.tool = null;
   }
 

@@ -23,10 +23,11 @@ export interface DeltaSink {
   callStart(name: string): void;
   callArgs(text: string): void;
   /**
-   * The call's arguments are complete. `checked`: the parser read the arguments it wrote for this call
-   * as JSON and they are, together, one JSON object exactly as `JSON.parse` takes it, so the event
-   * writer need not read them again. Without it (the default; always through `push`/`end` arrays) the
-   * writer checks them.
+   * The call's arguments are complete. `checked`: the arguments the parser wrote for this call are,
+   * together, one JSON object exactly as `JSON.parse` takes it — the parser checked them as it read them
+   * (the JSON scanner) or wrote the JSON itself (pythonic, qwen3_xml) — so the event writer need not
+   * read them again. Without it (the default; always through `push`/`end` arrays) the writer checks
+   * them. Each format that says it has a property test holding it to `JSON.parse` on broken input.
    */
   callEnd(checked?: boolean): void;
 }

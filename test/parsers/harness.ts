@@ -4,7 +4,7 @@
  */
 import { expect } from 'vitest';
 import { createOutputParser } from '../../src/parsers/index.ts';
-import type { OutputDelta, OutputParser, ParserOptions, ToolCallParser } from '../../src/parsers/types.ts';
+import type { DeltaSink, OutputDelta, OutputParser, ParserOptions, ToolCallParser } from '../../src/parsers/types.ts';
 
 export const HERMES_MARKERS = ['<tool_call>', '</tool_call>'];
 export const THINK_MARKERS = ['<think>', '</think>'];
@@ -258,4 +258,52 @@ export function expectNoRetraction(make: Make, input: string, points: number[]):
   p.end().forEach(step);
   if (off > 0) k++;
   expect(k).toBe(final.length);
+}
+
+/** True when `JSON.parse(text)` gives a plain object: what a call's arguments must be. */
+export function isJsonObject(text: string): boolean {
+  try {
+    const v: unknown = JSON.parse(text);
+    return typeof v === 'object' && v !== null && !Array.isArray(v);
+  } catch {
+    return false;
+  }
+}
+
+/** A call as a sink saw it: its argument text and the `checked` of its `callEnd`. */
+export interface RecordedCall {
+  args: string;
+  checked: boolean | undefined;
+}
+
+/** Feeds `chunks` through `parser.pushTo`/`endTo` and records the calls that ended (see `RecordedCall`). */
+export function recordCalls(parser: Pick<OutputParser, 'pushTo' | 'endTo'>, chunks: readonly string[], truncated = false): RecordedCall[] {
+  const calls: RecordedCall[] = [];
+  let open: RecordedCall | null = null;
+  const sink: DeltaSink = {
+    text() {},
+    reasoning() {},
+    callStart() {
+      open = { args: '', checked: undefined };
+    },
+    callArgs(text) {
+      if (open) open.args += text;
+    },
+    callEnd(checked) {
+      if (open) calls.push({ ...open, checked });
+      open = null;
+    },
+  };
+  for (const c of chunks) parser.pushTo(c, sink);
+  parser.endTo(sink, truncated);
+  return calls;
+}
+
+/** `s` with one edit at `at` (taken modulo the length): 0 deletes a character, 1 inserts `c`, 2 replaces one with `c`. */
+export function mutate(s: string, at: number, op: number, c: string, from = 0): string {
+  const span = s.length - from + (op === 1 ? 1 : 0);
+  const i = span <= 0 ? s.length : from + (at % span);
+  if (op === 0) return s.slice(0, i) + s.slice(i + 1);
+  if (op === 1) return s.slice(0, i) + c + s.slice(i);
+  return s.slice(0, i) + c + s.slice(i + 1);
 }

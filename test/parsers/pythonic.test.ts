@@ -12,7 +12,7 @@ import { PYTHONIC_FORMAT, PythonicParser, createPythonicParser, scalarJson } fro
 import { prefillInto } from '../../src/parsers/scanner.ts';
 import { ThinkSplitter } from '../../src/parsers/think.ts';
 import type { OutputDelta } from '../../src/parsers/types.ts';
-import { type Item, chars, checkInvariants, feed, merge, parseAll, splitAt, summarize } from './harness.ts';
+import { type Item, chars, checkInvariants, feed, isJsonObject, merge, mutate, parseAll, recordCalls, splitAt, summarize } from './harness.ts';
 
 /** Multiplies the property-test run counts (e.g. PYTHONIC_RUNS=20 for a soak run). */
 const RUNS = Math.max(1, Number(process.env.PYTHONIC_RUNS ?? 1) || 1);
@@ -872,6 +872,30 @@ describe('pythonic: properties', () => {
       ),
       { numRuns: 500 * RUNS },
     );
+  });
+
+  it('every call ends checked (DeltaSink.callEnd), and its arguments are a JSON object: generated, mangled, truncated', () => {
+    const junk = fc.constantFrom('(', ')', '[', ']', '{', '}', ',', '=', ':', "'", '"', '\\', ' ', 'x', '1', '.', '-', 'e', '_', '0x', 'True', 'None', '<|python_end|>', '<');
+    let calls = 0;
+    fc.assert(
+      fc.property(
+        transcriptArb,
+        fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 2 }), junk), { maxLength: 4 }),
+        fc.array(fc.nat(), { maxLength: 10 }),
+        fc.boolean(),
+        ({ input }, edits, points, truncated) => {
+          let s = input;
+          for (const [at, op, c] of edits) s = mutate(s, at, op, c);
+          for (const call of recordCalls(new PythonicParser(), splitAt(s, points), truncated)) {
+            calls++;
+            expect(call.checked).toBe(true);
+            expect(isJsonObject(call.args), call.args).toBe(true);
+          }
+        },
+      ),
+      { numRuns: 500 * RUNS },
+    );
+    expect(calls).toBeGreaterThan(100);
   });
 
   it("prefilling '[' or '[name(' changes nothing", () => {

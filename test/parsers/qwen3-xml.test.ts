@@ -9,13 +9,14 @@ import { describe, expect, it } from 'vitest';
 import {
   QWEN3_XML_FORMAT,
   QWEN3_XML_MARKERS,
+  Qwen3XmlParser,
   createQwen3XmlParser,
   parsePythonLiteral,
 } from '../../src/parsers/qwen3-xml.ts';
 import { prefillInto } from '../../src/parsers/scanner.ts';
 import { ThinkSplitter } from '../../src/parsers/think.ts';
 import type { OutputDelta, ToolCallParser, ToolFormatOptions } from '../../src/parsers/types.ts';
-import { type Item, type Make, chars, checkInvariants, feed, merge, parseAll, splitAt, summarize } from './harness.ts';
+import { type Item, type Make, chars, checkInvariants, feed, isJsonObject, merge, mutate, parseAll, recordCalls, splitAt, summarize } from './harness.ts';
 
 type Tools = ToolFormatOptions['tools'];
 type Tool = { name: string; parameters?: unknown };
@@ -702,6 +703,51 @@ describe('qwen3_xml: generated calls', () => {
         }
       }),
       { numRuns: 400 },
+    );
+  });
+
+  it('every call ends checked (DeltaSink.callEnd), and its arguments are a JSON object: mangled, with and without schemas', SLOW, () => {
+    const junk = fc.constantFrom('<', '>', '/', '\n', '"', '\\', '{', '}', '[', ']', ',', ':', "'", '1', '.', '-', 'e', 'x', 'true', 'None', '</parameter>', '<parameter=a>', '</function>');
+    let calls = 0;
+    fc.assert(
+      fc.property(
+        fc.boolean().chain((noSchema) => transcriptArb(noSchema)),
+        fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 2 }), junk), { maxLength: 4 }),
+        fc.array(fc.nat(), { maxLength: 10 }),
+        fc.boolean(),
+        ({ input, tools }, edits, points, truncated) => {
+          let s = input;
+          for (const [at, op, c] of edits) s = mutate(s, at, op, c);
+          for (const call of recordCalls(new Qwen3XmlParser({ tools }), splitAt(s, points), truncated)) {
+            calls++;
+            expect(call.checked).toBe(true);
+            expect(isJsonObject(call.args), call.args).toBe(true);
+          }
+        },
+      ),
+      { numRuns: 500 },
+    );
+    expect(calls).toBeGreaterThan(100);
+  });
+
+  it('any value under any schema type converts to JSON (checked arguments hold)', () => {
+    const schemas = [undefined, 'string', 'integer', 'number', 'boolean', 'array', 'object', 'null', ['string', 'null'], ['integer', 'string']];
+    const tricky = fc.oneof(
+      fc.constantFrom('+1', '.5', '1.', '-.5e3', '1_000', '0x1F', '1e5', '1E+5', '-0', '01', '007', 'NaN', 'Infinity', '-Infinity', '1e999', '12345678901234567890'),
+      fc.constantFrom('True', 'false', 'none', 'None', 'null', 'yes', '', ' ', '\n'),
+      fc.constantFrom("{'a': 1}", '[1, 2', '{"a": }', '"[1]"', "('a', 2)", '[True, None]', "{'k': (1,)}", '"\\"', '"\ud800"', '[1e999]', '{1: 2}'),
+      stringValue,
+    );
+    fc.assert(
+      fc.property(fc.constantFrom(...schemas), tricky, fc.array(fc.nat(), { maxLength: 6 }), (type, raw, points) => {
+        const tools = type === undefined ? undefined : [{ name: 'f', parameters: { type: 'object', properties: { p: { type } } } }];
+        const input = `<tool_call>\n<function=f>\n<parameter=p>\n${raw}\n</parameter>\n</function>\n</tool_call>`;
+        const calls = recordCalls(new Qwen3XmlParser({ tools }), splitAt(input, points));
+        expect(calls).toHaveLength(1);
+        expect(calls[0].checked).toBe(true);
+        expect(isJsonObject(calls[0].args), `${JSON.stringify(type)} ${raw} → ${calls[0].args}`).toBe(true);
+      }),
+      { numRuns: 1500 },
     );
   });
 });
