@@ -56,7 +56,7 @@ import type { Prefillable } from './scanner.ts';
 import { markerSet, matchAny, NO_MATCH, PARTIAL_MATCH } from './markers.ts';
 import { SinkParser, S_ARGS, S_REASONING, S_TEXT } from './sink.ts';
 import type { DeltaSink, OutputDelta, OutputParser, ToolFormatOptions, ToolFormatSpec } from './types.ts';
-import { isWs } from './chars.ts';
+import { indexOfChar, isWs } from './chars.ts';
 
 /** The special tokens the parser recognises in the text. */
 export const HARMONY_TOKENS = [
@@ -199,7 +199,7 @@ export class HarmonyParser extends SinkParser implements OutputParser, Prefillab
 
   pushTo(text: string, sink: DeltaSink): void {
     if (text === '') return;
-    if (this.mode === M_BODY && this.carry === '' && text.indexOf('<') < 0) {
+    if (this.mode === M_BODY && this.carry === '' && indexOfChar(text, '<') < 0) {
       // Fast path: a body piece that can't hold (the start of) a special token.
       const at = this.pos;
       this.pos += text.length;
@@ -274,7 +274,7 @@ export class HarmonyParser extends SinkParser implements OutputParser, Prefillab
     const n = s.length;
     let j = i;
     for (;;) {
-      const k = s.indexOf('<', j);
+      const k = indexOfChar(s, '<', j);
       if (k < 0) {
         this.emit(i === 0 ? s : s.slice(i), base + i);
         return n;
@@ -315,7 +315,7 @@ export class HarmonyParser extends SinkParser implements OutputParser, Prefillab
 
   private header(s: string, i: number, base: number): number {
     const n = s.length;
-    let k = s.indexOf('<', i);
+    let k = indexOfChar(s, '<', i);
     if (k < 0) k = n;
     if (k > i) {
       this.hdr += s.slice(i, k);
@@ -369,7 +369,7 @@ export class HarmonyParser extends SinkParser implements OutputParser, Prefillab
 
   private pre(s: string, i: number, base: number): number {
     const n = s.length;
-    let k = s.indexOf('<', i);
+    let k = indexOfChar(s, '<', i);
     if (k < 0) k = n;
     if (k > i) {
       if (this.pend === '') this.pendStart = base + i;

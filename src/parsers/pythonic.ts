@@ -54,7 +54,7 @@
 import type { Prefillable } from './scanner.ts';
 import { SinkParser, S_ARGS, S_TEXT } from './sink.ts';
 import type { DeltaSink, OutputDelta, ToolCallParser, ToolFormatOptions, ToolFormatSpec } from './types.ts';
-import { isDigit, isHex, isWs } from './chars.ts';
+import { indexOfChar, isDigit, isHex, isWs } from './chars.ts';
 
 const START_MARKERS = ['<|python_start|>', '<|tool_call_start|>'] as const;
 const END_MARKERS = ['<|python_end|>', '<|tool_call_end|>'] as const;
@@ -364,7 +364,7 @@ export class PythonicParser extends SinkParser implements Prefillable {
     } else {
       // Fast paths: plain text, and string argument contents.
       if (this.mode === T_TEXT && !this.atBoundary) {
-        if (text.indexOf('<') < 0) {
+        if (indexOfChar(text, '<') < 0) {
           this.pos += text.length;
           this.atOutputStart = false;
           sink.text(text);
@@ -516,7 +516,7 @@ export class PythonicParser extends SinkParser implements Prefillable {
       i = j;
       if (this.atOutputStart && s.charCodeAt(i) === LBRACK) return this.openBlock(i, 1, false);
     }
-    for (let k = s.indexOf('<', i); k >= 0; k = s.indexOf('<', k + 1)) {
+    for (let k = indexOfChar(s, '<', i); k >= 0; k = indexOfChar(s, '<', k + 1)) {
       const m = matchMarker(s, k);
       if (m === M_NONE || (m === M_PARTIAL && final)) continue;
       if (k > i) this.emitText(s.slice(i, k), this.base + i);

@@ -67,7 +67,7 @@ import type { Prefillable } from './scanner.ts';
 import { markerSet, matchAny, NO_MATCH, PARTIAL_MATCH as PARTIAL } from './markers.ts';
 import { SinkParser, S_ARGS, S_TEXT } from './sink.ts';
 import type { DeltaSink, OutputDelta, ToolCallParser, ToolFormatOptions, ToolFormatSpec } from './types.ts';
-import { isWs } from './chars.ts';
+import { indexOfChar, isWs } from './chars.ts';
 
 const TOOL_CALL = '<tool_call>';
 const TOOL_CALL_END = '</tool_call>';
@@ -577,12 +577,12 @@ export class Qwen3XmlParser extends SinkParser implements Prefillable {
     // searches anyway.
     if (this.carry === '') {
       if (this.mode === M_TEXT && !this.atBoundary && this.pos >= this.quietUntil) {
-        if (text.indexOf('<') < 0) {
+        if (indexOfChar(text, '<') < 0) {
           this.pos += text.length;
           sink.text(text);
           return;
         }
-      } else if (this.mode === M_VALUE && this.vKind === V_STR && !this.vFresh && text.indexOf('<') < 0) {
+      } else if (this.mode === M_VALUE && this.vKind === V_STR && !this.vFresh && indexOfChar(text, '<') < 0) {
         this.pos += text.length;
         this.sink = sink;
         this.streamStr(text);
@@ -737,7 +737,7 @@ export class Qwen3XmlParser extends SinkParser implements Prefillable {
       }
     }
     for (let j = i; ; ) {
-      const lt = s.indexOf('<', j);
+      const lt = indexOfChar(s, '<', j);
       if (lt < 0) {
         this.emitText(s.slice(i), this.base + i);
         return n;
@@ -867,7 +867,7 @@ export class Qwen3XmlParser extends SinkParser implements Prefillable {
   private body(s: string, i: number, final: boolean): number {
     const n = s.length;
     for (let j = i; ; ) {
-      const lt = s.indexOf('<', j);
+      const lt = indexOfChar(s, '<', j);
       if (lt < 0) return n; // (text between parameters is ignored)
       const m = matchAny(s, lt, BODY_MARKERS);
       if (m === NO_MATCH || (m === PARTIAL && final)) {
@@ -954,7 +954,7 @@ export class Qwen3XmlParser extends SinkParser implements Prefillable {
     }
     let from = i;
     for (let j = i; ; ) {
-      const lt = s.indexOf('<', j);
+      const lt = indexOfChar(s, '<', j);
       if (lt < 0) {
         if (from < n) this.addContent(s.slice(from));
         return n;

@@ -14,7 +14,7 @@
 import { heldSuffixStart, prefillInto } from './scanner.ts';
 import { replay, SinkParser, sinkParserOf, S_REASONING as K_REASONING } from './sink.ts';
 import type { DeltaSink, OutputDelta, OutputParser, ToolCallParser } from './types.ts';
-import { isWs } from './chars.ts';
+import { indexOfChar, isWs } from './chars.ts';
 
 const S_START = 0; // nothing but whitespace read yet
 const S_REASONING = 1;
@@ -59,7 +59,7 @@ export class ThinkSplitter extends SinkParser implements OutputParser {
     if (this.state === S_REASONING && !this.skipWs && this.carry === '' && text !== '') {
       // Fast path: nothing in the chunk can begin the close tag, and it does not end in whitespace
       // (which is held back in case the close tag follows).
-      if (text.indexOf(this.close[0]) < 0 && !isWs(text.charCodeAt(text.length - 1))) {
+      if (indexOfChar(text, this.close[0]) < 0 && !isWs(text.charCodeAt(text.length - 1))) {
         sink.reasoning(text);
         return;
       }
