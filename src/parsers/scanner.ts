@@ -1104,13 +1104,9 @@ export class JsonCallScanner extends SinkParser implements Prefillable {
       }
       if (t === A_OPEN_OBJ || t === A_OPEN_ARR) {
         if (t === A_OPEN_ARR && this.brackInterrupt) {
-          const m = this.matchInterrupt(s, j);
-          if (m === FULL) {
-            status = BAL_CUT;
-            break;
-          }
-          if (m === PARTIAL && !final) {
-            status = BAL_PARTIAL;
+          const cut = this.cutAtBracket(s, j, final);
+          if (cut !== BAL_MORE) {
+            status = cut;
             break;
           }
         }
@@ -1159,6 +1155,18 @@ export class JsonCallScanner extends SinkParser implements Prefillable {
     return resume === 1 ? bad + 1 : bad;
   }
 
+  /**
+   * At a '[' outside any string, where a marker may begin with '[' (never JSON there): BAL_CUT if a
+   * marker starts at `s[j]` and cuts the value off, BAL_PARTIAL if one may (more text decides), else
+   * BAL_MORE.
+   */
+  private cutAtBracket(s: string, j: number, final: boolean): number {
+    const m = this.matchInterrupt(s, j);
+    if (m === FULL) return BAL_CUT;
+    if (m === PARTIAL && !final) return BAL_PARTIAL;
+    return BAL_MORE;
+  }
+
   /** `balanced` without the JSON check. */
   private balancedPlain(s: string, i: number, final: boolean): number {
     const n = s.length;
@@ -1176,14 +1184,9 @@ export class JsonCallScanner extends SinkParser implements Prefillable {
       } else if (c === QUOTE) inStr = true;
       else if (c === LBRACE || c === LBRACK) {
         if (c === LBRACK && this.brackInterrupt) {
-          // A marker beginning with '[' outside any string (never JSON) cuts the value off.
-          const m = this.matchInterrupt(s, j);
-          if (m === FULL) {
-            status = BAL_CUT;
-            break;
-          }
-          if (m === PARTIAL && !final) {
-            status = BAL_PARTIAL;
+          const cut = this.cutAtBracket(s, j, final);
+          if (cut !== BAL_MORE) {
+            status = cut;
             break;
           }
         }
