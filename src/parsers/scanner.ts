@@ -1089,13 +1089,9 @@ export class JsonCallScanner extends SinkParser implements Prefillable {
         }
         // Not JSON here; outside strings it may be a marker that cuts the value off.
         if (c < 128 && this.interruptFirst[c] === 1 && !jsonInString(st)) {
-          const m = this.matchInterrupt(s, j);
-          if (m === FULL || (m === PARTIAL && final)) {
-            status = BAL_CUT;
-            break;
-          }
-          if (m === PARTIAL) {
-            status = BAL_PARTIAL;
+          const cut = this.cutAtMarker(s, j, final);
+          if (cut !== BAL_MORE) {
+            status = cut;
             break;
           }
         }
@@ -1156,6 +1152,17 @@ export class JsonCallScanner extends SinkParser implements Prefillable {
   }
 
   /**
+   * Outside any string, at a character a marker may begin with: BAL_CUT if a marker starts at `s[j]`
+   * (or may, and no more text comes), BAL_PARTIAL if one may (more text decides), else BAL_MORE.
+   */
+  private cutAtMarker(s: string, j: number, final: boolean): number {
+    const m = this.matchInterrupt(s, j);
+    if (m === FULL || (m === PARTIAL && final)) return BAL_CUT;
+    if (m === PARTIAL) return BAL_PARTIAL;
+    return BAL_MORE;
+  }
+
+  /**
    * At a '[' outside any string, where a marker may begin with '[' (never JSON there): BAL_CUT if a
    * marker starts at `s[j]` and cuts the value off, BAL_PARTIAL if one may (more text decides), else
    * BAL_MORE.
@@ -1198,13 +1205,9 @@ export class JsonCallScanner extends SinkParser implements Prefillable {
           break;
         }
       } else if (c < 128 && this.interruptFirst[c] === 1) {
-        const m = this.matchInterrupt(s, j);
-        if (m === FULL || (m === PARTIAL && final)) {
-          status = BAL_CUT;
-          break;
-        }
-        if (m === PARTIAL) {
-          status = BAL_PARTIAL;
+        const cut = this.cutAtMarker(s, j, final);
+        if (cut !== BAL_MORE) {
+          status = cut;
           break;
         }
       }
