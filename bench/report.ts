@@ -67,17 +67,40 @@ function parserMin(r: Results): { min: number; format: string } | null {
 }
 
 /**
- * How precisely a run knows STACK − BARE TTFT: ± two standard errors of the difference of the two
- * medians (each median's standard error taken as 1.2533 σ / √n, σ estimated as IQR / 1.349, which holds
- * for a normal sample and is robust to the odd slow run). When that half-width exceeds the target, the
- * run cannot tell a met target from a missed one and the report says so instead of judging: on
- * SwiftShader a 30M token takes seconds and BARE's TTFT moves by seconds between runs.
+ * How precisely a run knows a median: its standard error, taken as 1.2533 σ / √n with σ estimated as
+ * IQR / 1.349 (right for a normal sample, and robust to the odd slow run). NaN for fewer than 2 samples.
+ */
+const medianSe = (s: StatsLike | undefined) => (s && s.n > 1 ? (1.2533 * ((s.q3 - s.q1) / 1.349)) / Math.sqrt(s.n) : NaN);
+
+/**
+ * ± two standard errors of STACK − BARE TTFT (a difference of two medians), or null. When it exceeds
+ * the target, the run cannot tell a met target from a missed one and the report says so instead of
+ * judging: on SwiftShader a 30M token takes seconds and BARE's TTFT moves by seconds between runs.
  */
 function ttftUncertainty(d: any): number | null {
-  const se = (s: StatsLike | undefined) => (s && s.n > 1 ? (1.2533 * ((s.q3 - s.q1) / 1.349)) / Math.sqrt(s.n) : NaN);
   const pick = (p: string): StatsLike | undefined => d?.paths?.[p]?.ttft_short_ms ?? d?.paths?.[p]?.ttft_ms;
-  const u = 2 * Math.hypot(se(pick('bare')), se(pick('stack')));
+  const u = 2 * Math.hypot(medianSe(pick('bare')), medianSe(pick('stack')));
   return Number.isFinite(u) ? u : null;
+}
+
+/**
+ * ± two standard errors of STACK ÷ BARE (a ratio of two medians; relative errors add in quadrature),
+ * or null. When it exceeds the target's margin (1 − 0.97), the run cannot resolve the target.
+ */
+function ratioUncertainty(d: any): number | null {
+  const b: StatsLike | undefined = d?.paths?.bare?.decode_tps;
+  const st: StatsLike | undefined = d?.paths?.stack?.decode_tps;
+  if (!b || !st) return null;
+  const u = 2 * (st.median / b.median) * Math.hypot(medianSe(b) / b.median, medianSe(st) / st.median);
+  return Number.isFinite(u) ? u : null;
+}
+
+/** The status of a target whose run knows the measured value only to ± `u`, resolvable to `tolerance`. */
+function judged(ok: boolean | null, u: number | null, tolerance: number, unit: string, digits: number): string {
+  if (u !== null && u > tolerance) {
+    return `not judged: this run knows it only to ±${f(u, digits)}${unit} (2 standard errors of the medians), more than the ${f(tolerance, digits)}${unit} the target allows`;
+  }
+  return met(ok);
 }
 
 function targets(r: Results): string {
@@ -85,11 +108,12 @@ function targets(r: Results): string {
   for (const backend of ['wasm', 'webgpu']) {
     const v = r.decode_ratio?.[backend];
     const d = r.browser_decode?.[backend];
+    const u = ratioUncertainty(d);
     rows.push([
       `decode ratio STACK/BARE (median decode tok/s) ≥ ${TARGETS.decodeRatio}`,
       backend,
-      v === undefined ? '–' : `${f(v, 3)}${d ? ` (paired ${iqr(d.paired?.decode_ratio, 3)} IQR)` : ''}`,
-      met(v === undefined ? null : v >= TARGETS.decodeRatio),
+      v === undefined ? '–' : `${f(v, 3)}${u !== null ? ` ± ${f(u, 3)}` : ''}${d ? ` (paired ${iqr(d.paired?.decode_ratio, 3)} IQR; ${d.paths?.bare?.decode_tps?.n ?? '?'} runs per path)` : ''}`,
+      judged(v === undefined ? null : v >= TARGETS.decodeRatio, u, 1 - TARGETS.decodeRatio, '', 3),
     ]);
   }
   for (const backend of ['wasm', 'webgpu']) {
@@ -103,9 +127,7 @@ function targets(r: Results): string {
       v === undefined
         ? '–'
         : `${f(v, 1)}${u !== null ? ` ± ${f(u, 0)}` : ''} ms${d ? ` (paired ${iqr(d.paired?.ttft_overhead_ms)} ms IQR${d.model ? `; ${d.model}, ${d.reps} one-token runs per path` : ''})` : ''}`,
-      u !== null && u > TARGETS.ttftOverheadMs
-        ? `not judged: this run knows the difference only to ±${f(u, 0)} ms (2 standard errors of the medians), wider than the target`
-        : met(v === undefined ? null : v <= TARGETS.ttftOverheadMs),
+      judged(v === undefined ? null : v <= TARGETS.ttftOverheadMs, u, TARGETS.ttftOverheadMs, ' ms', 0),
     ]);
   }
   const p = parserMin(r);
