@@ -87,8 +87,8 @@ const PATHS = pathList('paths', ALL_PATHS);
 const TTFT_REPS = num('ttft-reps', 15);
 /**
  * WebGPU here is SwiftShader (WebGPU on the CPU): 2-4 s per token for this model, so 256 tokens × 31
- * reps × 2 paths would take about half a day. Its defaults are smaller (the report shows them): at most 16 tokens
- * and 12 reps, BARE and STACK only, unless its own flags say otherwise.
+ * reps × 2 paths would take about half a day. Its defaults are smaller (the report shows them): at
+ * most 16 tokens and 12 reps, BARE and STACK only, unless its own flags say otherwise.
  */
 const BY_BACKEND: Record<string, { tokens: number; reps: number; paths: PathName[]; ttftReps: number; smallTtftReps: number }> = {
   wasm: { tokens: TOKENS, reps: REPS, paths: PATHS, ttftReps: TTFT_REPS, smallTtftReps: 0 },
