@@ -137,7 +137,12 @@ function targets(r: Results): string {
     p ? `slowest: ${f(p.min)} MB/s (${p.format})` : '–',
     met(p ? p.min >= TARGETS.parserMbPerS : null),
   ]);
-  return table(['target', 'backend', 'measured', 'status'], rows);
+  return (
+    table(['target', 'backend', 'measured', 'status'], rows) +
+    '\n\n± is two standard errors of the medians compared (each median\'s standard error taken as 1.2533 × (IQR / 1.349) / √n). ' +
+    'A target is judged only where that fits within what it allows (0.03 of the ratio, 15 ms of TTFT): otherwise the run cannot tell met from missed, and says so. ' +
+    'Parser throughput is judged on the median MB/s of this machine: compare its loop speed (section 5) before comparing across machines.'
+  );
 }
 
 const PATHS: Record<string, string> = {
