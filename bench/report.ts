@@ -73,24 +73,39 @@ function parserMin(r: Results): { min: number; format: string } | null {
 const medianSe = (s: StatsLike | undefined) => (s && s.n > 1 ? (1.2533 * ((s.q3 - s.q1) / 1.349)) / Math.sqrt(s.n) : NaN);
 
 /**
- * ± two standard errors of STACK − BARE TTFT (a difference of two medians), or null (see `judged`). On
+ * Student's t for a two-sided 95% interval with `df` degrees of freedom (the next smaller tabulated df,
+ * so never narrower than it should be). With 3 runs a path, an IQR says little about σ: 2 standard
+ * errors would claim far more than the run knows (t = 4.30 for 2 df).
+ */
+function t95(df: number): number {
+  const table: Array<[number, number]> = [[1, 12.71], [2, 4.3], [3, 3.18], [4, 2.78], [5, 2.57], [6, 2.45], [7, 2.36], [8, 2.31], [9, 2.26], [10, 2.23], [15, 2.13], [20, 2.09], [30, 2.04], [40, 2.02], [60, 2.0], [120, 1.98]];
+  let t = NaN;
+  for (const [d, v] of table) if (df >= d) t = v;
+  return t;
+}
+
+/** The 95% interval's t for a comparison of two medians: the smaller sample's degrees of freedom. */
+const tFor = (a: StatsLike | undefined, b: StatsLike | undefined) => t95(Math.min(a?.n ?? 0, b?.n ?? 0) - 1);
+
+/**
+ * The 95% half-width of STACK − BARE TTFT (a difference of two medians; t × its standard error), or null (see `judged`). On
  * SwiftShader a 30M token takes seconds and BARE's TTFT moves by seconds between runs: ± over a second.
  */
 function ttftUncertainty(d: any): number | null {
   const pick = (p: string): StatsLike | undefined => d?.paths?.[p]?.ttft_short_ms ?? d?.paths?.[p]?.ttft_ms;
-  const u = 2 * Math.hypot(medianSe(pick('bare')), medianSe(pick('stack')));
+  const u = tFor(pick('bare'), pick('stack')) * Math.hypot(medianSe(pick('bare')), medianSe(pick('stack')));
   return Number.isFinite(u) ? u : null;
 }
 
 /**
- * ± two standard errors of STACK ÷ BARE (a ratio of two medians; relative errors add in quadrature),
+ * The 95% half-width of STACK ÷ BARE (a ratio of two medians; relative errors add in quadrature),
  * or null (see `judged`).
  */
 function ratioUncertainty(d: any): number | null {
   const b: StatsLike | undefined = d?.paths?.bare?.decode_tps;
   const st: StatsLike | undefined = d?.paths?.stack?.decode_tps;
   if (!b || !st) return null;
-  const u = 2 * (st.median / b.median) * Math.hypot(medianSe(b) / b.median, medianSe(st) / st.median);
+  const u = tFor(b, st) * (st.median / b.median) * Math.hypot(medianSe(b) / b.median, medianSe(st) / st.median);
   return Number.isFinite(u) ? u : null;
 }
 
@@ -107,7 +122,7 @@ function judged(v: number | undefined, u: number | null, target: number, atLeast
   const best = atLeast ? v + u : v - u;
   if (ok(worst)) return met(true);
   if (!ok(best)) return met(false);
-  return `not settled: ${f(v - u, digits)}–${f(v + u, digits)}${unit} (± 2 standard errors) holds the target, so this run cannot tell met from missed`;
+  return `not settled: ${f(v - u, digits)}–${f(v + u, digits)}${unit} (95% interval) holds the target, so this run cannot tell met from missed`;
 }
 
 function targets(r: Results): string {
@@ -146,7 +161,7 @@ function targets(r: Results): string {
   ]);
   return (
     table(['target', 'backend', 'measured', 'status'], rows) +
-    '\n\n± is two standard errors of the medians compared (each median\'s standard error taken as 1.2533 × (IQR / 1.349) / √n). ' +
+    '\n\n± is the 95% interval of the medians compared: Student\'s t for the smaller sample × the standard error, each median\'s taken as 1.2533 × (IQR / 1.349) / √n. ' +
     'A target is met (or missed) only when the whole interval is on its side of it; an interval that holds the target is "not settled". ' +
     'Parser throughput is judged on the median MB/s of this machine: compare its loop speed (section 5) before comparing across machines.'
   );
