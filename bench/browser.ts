@@ -24,6 +24,7 @@
  *     npx tsx bench/browser.ts [--tokens 256] [--reps 31] [--paths bare,yield,engine,service,runtime,stack]
  *                              [--backends wasm,webgpu] [--webgpu-tokens 16] [--webgpu-reps 12]
  *                              [--webgpu-paths bare,stack] [--only decode,boundary,load,memory]
+ *                              (or `--only ttft`: WebGPU's stories260K TTFT runs alone)
  *                              [--ttft-reps 15] [--webgpu-ttft-reps 0] [--webgpu-small-ttft-reps 100]
  *                              [--boundary-tokens 10000]
  *                              [--responses 100] [--load-reps 1]
@@ -460,6 +461,20 @@ async function main(): Promise<void> {
           errors[`decode_${backend}`] = String(err);
           log(`  ${backend} FAILED: ${String(err)}`);
         }
+      }
+    }
+    // `--only ttft`: the stories260K TTFT runs alone (the decode section runs them too), into the
+    // backend's decode results from an earlier run; no rerun of the 30M model's slow decode.
+    if (ONLY.has('ttft') && !ONLY.has('decode')) {
+      for (const backend of BACKENDS) {
+        const c = BY_BACKEND[backend] ?? BY_BACKEND.wasm;
+        if (c.smallTtftReps === 0) continue;
+        if (!all.browser_decode[backend]) throw new Error(`--only ttft: no earlier decode results for ${backend} in bench/results.json to add to`);
+        log(`TTFT: ${backend}, stories260K, ${c.smallTtftReps} one-token runs of bare, stack`);
+        const t = await ttftSmall(backend, c.smallTtftReps);
+        all.browser_decode[backend].ttft_small = t;
+        all.ttft_overhead_ms[backend] = t.ttft_overhead_ms;
+        log(`  ${backend}: TTFT overhead ${t.ttft_overhead_ms} ms (stories260K)`);
       }
     }
     if (ONLY.has('boundary')) {
