@@ -275,8 +275,7 @@ async function ttftSmall(backend: string, reps: number) {
   const paths: PathName[] = ['bare', 'stack'];
   return section(`TTFT ${backend} (stories260K)`, async (ctx) => {
     const pages = await openPaths(ctx, { paths, modelUrl: STORIES, modelId: 'stories260K', backend, prompt: PROMPT, tokens: 1 });
-    const warm = await oneTokenTtft(pages, paths, 1);
-    log(`  warm-up: ${paths.map((p) => `${p} ${warm[p][0].toFixed(0)} ms`).join(', ')}`);
+    await oneTokenTtft(pages, paths, 1); // warm-up, dropped
     const ttft = await oneTokenTtft(pages, paths, reps);
     const s = (xs: number[]) => rounded(stats(xs), 1);
     return {
@@ -288,6 +287,15 @@ async function ttftSmall(backend: string, reps: number) {
       load_ms: round(pages.loadMs.stack, 0),
     };
   });
+}
+
+/** Times `ttftSmall` and files it under the backend's decode results; its overhead is the backend's TTFT overhead. */
+async function addSmallTtft(all: Record<string, any>, backend: string, reps: number): Promise<void> {
+  log(`TTFT: ${backend}, stories260K, ${reps} one-token runs of bare, stack`);
+  const t = await ttftSmall(backend, reps);
+  all.browser_decode[backend].ttft_small = t;
+  all.ttft_overhead_ms[backend] = t.ttft_overhead_ms;
+  log(`  ${backend}: TTFT overhead ${t.ttft_overhead_ms} ms (stories260K)`);
 }
 
 // -------------------------------------------------------------------------------- worker boundary
@@ -448,15 +456,12 @@ async function main(): Promise<void> {
         const c = BY_BACKEND[backend] ?? BY_BACKEND.wasm;
         log(`decode: ${backend}, ${c.tokens} tokens, ${c.reps} reps of ${c.paths.join(', ')} in rotating order (the first rep is a warm-up)`);
         try {
-          const r: Awaited<ReturnType<typeof decode>> & { ttft_small?: Awaited<ReturnType<typeof ttftSmall>> } = await decode(backend, model);
-          if (c.smallTtftReps > 0) {
-            log(`TTFT: ${backend}, stories260K, ${c.smallTtftReps} one-token runs of bare, stack`);
-            r.ttft_small = await ttftSmall(backend, c.smallTtftReps);
-          }
+          const r = await decode(backend, model);
           all.decode_ratio[backend] = r.decode_ratio;
-          all.ttft_overhead_ms[backend] = r.ttft_small?.ttft_overhead_ms ?? r.ttft_overhead_ms;
+          all.ttft_overhead_ms[backend] = r.ttft_overhead_ms;
           all.browser_decode[backend] = r;
-          log(`  ${backend}: decode ratio ${r.decode_ratio}, TTFT overhead ${all.ttft_overhead_ms[backend]} ms${r.ttft_small ? ' (stories260K)' : ''}`);
+          log(`  ${backend}: decode ratio ${r.decode_ratio}, TTFT overhead ${r.ttft_overhead_ms} ms`);
+          if (c.smallTtftReps > 0) await addSmallTtft(all, backend, c.smallTtftReps);
         } catch (err) {
           errors[`decode_${backend}`] = String(err);
           log(`  ${backend} FAILED: ${String(err)}`);
@@ -470,11 +475,7 @@ async function main(): Promise<void> {
         const c = BY_BACKEND[backend] ?? BY_BACKEND.wasm;
         if (c.smallTtftReps === 0) continue;
         if (!all.browser_decode[backend]) throw new Error(`--only ttft: no earlier decode results for ${backend} in bench/results.json to add to`);
-        log(`TTFT: ${backend}, stories260K, ${c.smallTtftReps} one-token runs of bare, stack`);
-        const t = await ttftSmall(backend, c.smallTtftReps);
-        all.browser_decode[backend].ttft_small = t;
-        all.ttft_overhead_ms[backend] = t.ttft_overhead_ms;
-        log(`  ${backend}: TTFT overhead ${t.ttft_overhead_ms} ms (stories260K)`);
+        await addSmallTtft(all, backend, c.smallTtftReps);
       }
     }
     if (ONLY.has('boundary')) {
