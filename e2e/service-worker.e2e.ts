@@ -143,8 +143,12 @@ test('an aborted fetch through the service worker stops generation: the worker r
   expect(last?.reason).toBe('abort');
   // The model stopped within one token of the abort reaching the worker…
   expect(last!.tokensAfterAbort).toBeLessThanOrEqual(1);
-  // …and produced only what the client saw plus what was in flight (a few chunks), far from 3000.
-  expect(last!.outputTokens).toBeLessThan(seen + 40);
+  // …and far short of the 3000-token limit. (How many tokens were in flight between the client's last
+  // read and the abort reaching the worker depends on the machine's speed: a late reader takes every
+  // chunk that arrived as one, so the pipeline's credit is in chunks, not tokens. 40 past what the client
+  // saw failed once on a machine twice as fast, so the bound is the limit's, not a timing.)
+  expect(seen).toBeGreaterThanOrEqual(5);
+  expect(last!.outputTokens).toBeLessThan(300);
   await context.close();
 });
 
