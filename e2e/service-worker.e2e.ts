@@ -95,7 +95,10 @@ test('the official SDK with baseURL /v1 and no custom fetch; a second tab with p
   }, REQUEST);
   expect(plain.status).toBe(200);
   expect(plain.type).toBe('text/event-stream; charset=utf-8');
-  expect(plain.arrivals.length).toBeGreaterThan(5); // many chunks, not one body at the end
+  // Several reads, the first with fewer events than the whole, not one body at the end. (How many reads
+  // depends on the machine's speed: a reader that falls behind gets the chunks that arrived meanwhile as
+  // one; more than 5 failed once at 5 on a machine twice as fast.)
+  expect(plain.arrivals.length).toBeGreaterThan(1);
   expect(plain.arrivals[0]).toBeLessThan(plain.arrivals.at(-1)!);
   expect(plain.text.startsWith('event: response.created\n')).toBe(true);
   expect(plain.text).toContain('event: response.completed\n');
