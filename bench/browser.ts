@@ -33,11 +33,13 @@
  * of BARE and STACK unless its own flags are given, and its TTFT overhead is timed on stories260K
  * (`ttftSmall`). For a quick run: `--tokens 32 --reps 2 --backends wasm`.
  *
- * The repetitions are what the targets need: a run's decode speed moves by a few percent from one
- * run to the next, so a median of 4 knew the STACK ÷ BARE ratio to about ±0.2 (95% interval), 30 to
- * ±0.024 and 120 to ±0.017, where the target allows 0.03 (bench/report.ts calls a target met or missed
- * only when the whole interval is on one side of it). 31 repetitions (30 measured) take about 9 minutes
- * on WASM here; `--paths bare,stack --reps 121` about 10.
+ * The repetitions are what the targets need. Both paths run once in every repetition, in rotating
+ * order, and bench/report.ts judges a target on the median of the repetitions' own STACK ÷ BARE
+ * ratios (STACK − BARE for TTFT), met or missed only when its whole 95% interval is on one side of the
+ * target. A run's decode speed moves by a few percent from one run to the next, so that median is known
+ * to about ±0.024 from 30 repetitions, ±0.012 from 120 and ±0.009 from 300, where the target allows
+ * 0.03. 31 repetitions (30 measured) take about 9 minutes on WASM here; `--paths bare,stack --reps 121`
+ * about 10, `--reps 301` about 27.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';

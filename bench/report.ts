@@ -84,28 +84,17 @@ function t95(df: number): number {
   return t;
 }
 
-/** The 95% interval's t for a comparison of two medians: the smaller sample's degrees of freedom. */
-const tFor = (a: StatsLike | undefined, b: StatsLike | undefined) => t95(Math.min(a?.n ?? 0, b?.n ?? 0) - 1);
-
 /**
- * The 95% half-width of STACK − BARE TTFT (a difference of two medians; t × its standard error), or null (see `judged`). On
- * SwiftShader a 30M token takes seconds and BARE's TTFT moves by seconds between runs: ± over a second.
+ * The 95% half-width of a median of paired per-repetition values (STACK ÷ BARE decode speed, or STACK −
+ * BARE TTFT, from the two runs of one repetition): t for n − 1 degrees of freedom × the median's
+ * standard error; null without at least 2 pairs (see `judged`). Paired, because the machine's speed
+ * drifts during a run and both runs of a repetition share the drift (their decode speeds correlated at
+ * 0.58 over 300 WASM repetitions): comparing the two paths' own medians counts that drift twice as
+ * noise, and its interval stopped narrowing as repetitions were added (BARE alone moved from 123 to
+ * 116 tok/s between two runs; BENCHMARKS.md, session 14).
  */
-function ttftUncertainty(d: any): number | null {
-  const pick = (p: string): StatsLike | undefined => d?.paths?.[p]?.ttft_short_ms ?? d?.paths?.[p]?.ttft_ms;
-  const u = tFor(pick('bare'), pick('stack')) * Math.hypot(medianSe(pick('bare')), medianSe(pick('stack')));
-  return Number.isFinite(u) ? u : null;
-}
-
-/**
- * The 95% half-width of STACK ÷ BARE (a ratio of two medians; relative errors add in quadrature),
- * or null (see `judged`).
- */
-function ratioUncertainty(d: any): number | null {
-  const b: StatsLike | undefined = d?.paths?.bare?.decode_tps;
-  const st: StatsLike | undefined = d?.paths?.stack?.decode_tps;
-  if (!b || !st) return null;
-  const u = tFor(b, st) * (st.median / b.median) * Math.hypot(medianSe(b) / b.median, medianSe(st) / st.median);
+function pairedHalfWidth(s: StatsLike | undefined): number | null {
+  const u = s ? t95(s.n - 1) * medianSe(s) : NaN;
   return Number.isFinite(u) ? u : null;
 }
 
@@ -125,31 +114,35 @@ function judged(v: number | undefined, u: number | null, target: number, atLeast
   return `not settled: ${f(v - u, digits)}–${f(v + u, digits)}${unit} (95% interval) holds the target, so this run cannot tell met from missed`;
 }
 
-function targets(r: Results): string {
+export function targets(r: Results): string {
   const rows: Array<Array<string | number>> = [];
   for (const backend of ['wasm', 'webgpu']) {
-    const v = r.decode_ratio?.[backend];
     const d = r.browser_decode?.[backend];
-    const u = ratioUncertainty(d);
+    const s: StatsLike | undefined = d?.paired?.decode_ratio;
+    const u = pairedHalfWidth(s);
+    const ofMedians = r.decode_ratio?.[backend];
     rows.push([
-      `decode ratio STACK/BARE (median decode tok/s) ≥ ${TARGETS.decodeRatio}`,
+      `decode ratio STACK ÷ BARE, per repetition (median) ≥ ${TARGETS.decodeRatio}`,
       backend,
-      v === undefined ? '–' : `${f(v, 3)}${u !== null ? ` ± ${f(u, 3)}` : ''}${d ? ` (paired ${iqr(d.paired?.decode_ratio, 3)} IQR; ${d.paths?.bare?.decode_tps?.n ?? '?'} runs per path)` : ''}`,
-      judged(v, u, TARGETS.decodeRatio, true, '', 3),
+      s === undefined
+        ? '–'
+        : `${f(s.median, 3)}${u !== null ? ` ± ${f(u, 3)}` : ''} (IQR ${iqr(s, 3)}, ${s.n} repetitions; ratio of the two medians: ${f(ofMedians, 3)})`,
+      judged(s?.median, u, TARGETS.decodeRatio, true, '', 3),
     ]);
   }
   for (const backend of ['wasm', 'webgpu']) {
-    const v = r.ttft_overhead_ms?.[backend];
     // Where the 30M model's first token takes seconds, the overhead is timed on stories260K (ttft_small).
     const d = r.browser_decode?.[backend]?.ttft_small ?? r.browser_decode?.[backend];
-    const u = ttftUncertainty(d);
+    const s: StatsLike | undefined = d?.paired?.ttft_overhead_ms;
+    const u = pairedHalfWidth(s);
+    const ofMedians = r.ttft_overhead_ms?.[backend];
     rows.push([
-      `TTFT overhead STACK − BARE (medians) ≤ ${TARGETS.ttftOverheadMs} ms`,
+      `TTFT overhead STACK − BARE, per pair of runs (median) ≤ ${TARGETS.ttftOverheadMs} ms`,
       backend,
-      v === undefined
+      s === undefined
         ? '–'
-        : `${f(v, 1)}${u !== null ? ` ± ${f(u, 0)}` : ''} ms${d ? ` (paired ${iqr(d.paired?.ttft_overhead_ms)} ms IQR${d.model ? `; ${d.model}, ${d.reps} one-token runs per path` : ''})` : ''}`,
-      judged(v, u, TARGETS.ttftOverheadMs, false, ' ms', 1),
+        : `${f(s.median, 1)}${u !== null ? ` ± ${f(u, 1)}` : ''} ms (IQR ${iqr(s)} ms, ${s.n} pairs of runs${d.model ? ` on ${d.model}` : ''}; difference of the two medians: ${f(ofMedians, 1)} ms)`,
+      judged(s?.median, u, TARGETS.ttftOverheadMs, false, ' ms', 1),
     ]);
   }
   const p = parserMin(r);
@@ -161,7 +154,8 @@ function targets(r: Results): string {
   ]);
   return (
     table(['target', 'backend', 'measured', 'status'], rows) +
-    '\n\n± is the 95% interval of the medians compared: Student\'s t for the smaller sample × the standard error, each median\'s taken as 1.2533 × (IQR / 1.349) / √n. ' +
+    '\n\nBoth paths run once in every repetition, in rotating order, so each target is judged on the repetitions\' own STACK ÷ BARE ratios (STACK − BARE differences for TTFT): the shared drift of the machine\'s speed cancels in a pair. ' +
+    '± is the 95% interval of their median: Student\'s t for n − 1 degrees of freedom × its standard error, taken as 1.2533 × (IQR / 1.349) / √n. ' +
     'A target is met (or missed) only when the whole interval is on its side of it; an interval that holds the target is "not settled". ' +
     'Parser throughput is judged on the median MB/s of this machine: compare its loop speed (section 5) before comparing across machines.'
   );
