@@ -188,7 +188,7 @@ function decode(r: Results): string {
     [
       'Paths (each timed on the page clock: TTFT = request → first token / first `response.output_text.delta`; decode = (tokens − 1) / (last arrival − first arrival), tokens as counted by the producer):',
       '',
-      'All six run in one worker on one loaded model (bench/pages/stack-worker.ts: the runtime\'s worker host on our engine, with the steps below RUNTIME beside it). ' +
+      'All of them run in one worker on one loaded model (bench/pages/stack-worker.ts: the runtime\'s worker host on our engine, with the steps below RUNTIME beside it); `npm run bench` runs BARE and STACK, and `--paths bare,yield,engine,service,runtime,stack` the steps between. ' +
         'Two workers that each load the same model ran it up to 15% apart for their whole lives (`npx tsx bench/twins.ts`; BENCHMARKS.md, session 10), more than any step costs.',
       '',
       '- **BARE** — transformers.js `model.generate()` on the engine\'s own model object, one `postMessage` per token (bench/pages/bare-generate.ts).',
