@@ -101,12 +101,12 @@ function pairedHalfWidth(s: StatsLike | undefined): number | null {
 /**
  * The status of a target (`v` ≥ `target` when `atLeast`, else `v` ≤ `target`) from a run that knows
  * `v` only to ± `u`: met or missed when the whole interval is on one side of the target, otherwise not
- * settled (the run cannot tell which). Without an uncertainty, the median alone decides.
+ * settled (the run cannot tell which). Without an uncertainty (a single pair) it is not settled either.
  */
 function judged(v: number | undefined, u: number | null, target: number, atLeast: boolean, unit: string, digits: number): string {
   if (v === undefined) return met(null);
   const ok = (x: number) => (atLeast ? x >= target : x <= target);
-  if (u === null) return met(ok(v));
+  if (u === null) return `not settled: one pair of runs gives no interval (${f(v, digits)}${unit})`;
   const worst = atLeast ? v - u : v + u;
   const best = atLeast ? v + u : v - u;
   if (ok(worst)) return met(true);

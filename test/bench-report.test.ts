@@ -75,6 +75,12 @@ describe('bench/report.ts: targets judged on paired repetitions', () => {
     expect(row(md, 'TTFT overhead')).toContain('not settled');
   });
 
+  it('does not judge a single pair of runs, whatever its value', () => {
+    const md = targets(decodeResults({ reps: 1, ratio: 1, jitter: 0, drift: 0, ttftExtra: 1 }));
+    expect(row(md, 'decode ratio')).toContain('not settled: one pair of runs gives no interval');
+    expect(row(md, 'TTFT overhead')).toContain('not settled: one pair of runs gives no interval');
+  });
+
   it('says "not measured" without paired results', () => {
     const md = targets({ parser_mb_per_s: { hermes: 40 } });
     expect(row(md, 'decode ratio')).toContain('not measured');
