@@ -92,10 +92,13 @@ test('abort mid-generation, then a second request on the same runtime succeeds',
   });
   expect(result.deltas).toBe(5);
   expect(result.error).toMatch(/^APIUserAbortError/);
-  // The worker stopped the generation soon after the abort (not at the 400-token limit).
+  // The worker stopped the generation within one token of the abort reaching it, far short of the
+  // 400-token limit. (How many tokens were in flight between the client's fifth delta and the abort
+  // reaching the worker depends on the machine's speed: 5 + 40 failed at 62 on a fast machine, as the
+  // same bound did in e2e/service-worker.e2e.ts; the stop itself is held by tokensAfterAbort.)
   expect(result.stopped.reason).toBe('abort');
   expect(result.stopped.tokensAfterAbort).toBeLessThanOrEqual(1);
-  expect(result.stopped.outputTokens).toBeLessThan(5 + 40);
+  expect(result.stopped.outputTokens).toBeLessThan(200);
   expect('Once upon a time' + result.text).toBe(REFERENCE);
   expect(result.usage.output_tokens).toBe(40);
   await page.close();
